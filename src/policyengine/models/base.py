@@ -1,0 +1,254 @@
+"""Shared pieces of the subject models: the base class, money, labelled choices, validation."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ..errors import Location, Problem, RecordError, did_you_mean
+
+#: Largest amount accepted anywhere (yuan): one trillion. Anything above is a typing slip.
+MAX_AMOUNT = Decimal("1000000000000")
+
+_MONEY_RE = re.compile(
+    r"^(?P<sign>-)?\s*[¥￥]?\s*(?P<num>[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|亿|万元|万|元)?$"
+)
+_UNITS = {None: 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+
+
+def parse_money(value: Any) -> Any:
+    """Turn what people write for an amount into ``Decimal`` yuan.
+
+    Accepts ints, Decimals, floats (through their shortest text, so 156.3 stays 156.3),
+    and strings such as ``"300000"``, ``"300,000"``, ``"30万"``, ``"108.8万元"``, ``"¥1,000"``.
+    Refuses NaN, infinities, negative amounts and amounts above :data:`MAX_AMOUNT`.
+    """
+    if isinstance(value, bool):
+        raise ValueError("an amount must be a number, not true/false")
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError("an amount must be a finite number")
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        m = _MONEY_RE.match(text)
+        if not m:
+            raise ValueError(
+                f"{value!r} is not an amount; write e.g. 300000, 300,000, 30万 or 108.8万元"
+            )
+        num = Decimal(m.group("num").replace(",", "").replace("，", ""))
+        value = num * _UNITS[m.group("unit")]
+        if m.group("sign"):
+            value = -value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("an amount must be a finite number")
+        if value < 0:
+            raise ValueError("an amount cannot be negative")
+        if value > MAX_AMOUNT:
+            raise ValueError(f"{value} yuan is above the largest accepted amount ({MAX_AMOUNT})")
+        return value
+    return value
+
+
+def parse_decimal(value: Any) -> Any:
+    """A non-money quantity (area, ratio): exact, finite, not negative."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError("expected a finite number")
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("expected a finite number")
+        if value < 0:
+            raise ValueError("cannot be negative")
+    return value
+
+
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
+_SLASH_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+
+
+def parse_date(value: Any) -> Any:
+    """Dates as ISO ``2022-09-27``, ``2022/9/27`` or ``2022年9月27日``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        text = value.strip()
+        m = _CN_DATE.match(text) or _SLASH_DATE.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return date(y, mo, d)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a real date ({exc})") from None
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(parse_money)]
+Quantity = Annotated[Decimal, BeforeValidator(parse_decimal)]
+Day = Annotated[date, BeforeValidator(parse_date)]
+
+
+class LabelledChoice(StrEnum):
+    """A closed set of codes, each with a Chinese label people may also type."""
+
+    __labels__: ClassVar[dict[str, str]]
+
+    @classmethod
+    def label(cls, code: str, lang: str = "zh") -> str:
+        if lang != "zh":
+            return str(code)
+        return cls.__labels__.get(str(code), str(code))
+
+    @classmethod
+    def coerce(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            for code, zh in cls.__labels__.items():
+                if text == zh:
+                    return code
+            return text
+        return value
+
+
+def choice_labels(labels: dict[str, str]) -> Any:
+    """Decorator: attach the zh labels to a LabelledChoice subclass."""
+
+    def wrap(cls: type[LabelledChoice]) -> type[LabelledChoice]:
+        cls.__labels__ = labels
+        return cls
+
+    return wrap
+
+
+def field(zh: str, en: str, **kwargs: Any) -> Any:
+    """A model field that may be absent: titles in zh (reports, spreadsheets) and en."""
+    kwargs.setdefault("default", None)
+    return Field(title=zh, description=en, **kwargs)
+
+
+class Model(BaseModel):
+    """Base of every subject model and component.
+
+    Unknown keys are errors; values are immutable once validated so that rules can never
+    change a record.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        use_enum_values=False,
+        validate_default=False,
+    )
+
+
+class Subject(Model):
+    """A thing the packs evaluate: station, project, organization, community or funding."""
+
+    #: the subject kind, as written in records (`kind: station`) and rules (`subject: station`)
+    kind_name: ClassVar[str]
+    #: Chinese and English names of the kind
+    kind_title: ClassVar[dict[str, str]]
+
+    id: str | None = field("编号", "Identifier")
+    name: str | None = field("名称", "Name")
+
+
+def model_fields_of(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def validation_error_to_record_error(
+    exc: ValidationError, model: type[BaseModel], source: str | None = None
+) -> RecordError:
+    """Turn pydantic's error list into a RecordError naming each field, with suggestions."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = err.get("loc", ())
+        path = _loc_text(loc)
+        hint = None
+        message = err.get("msg", "invalid value")
+        if err.get("type") == "extra_forbidden" and loc:
+            parent = _model_at(model, loc[:-1])
+            key = str(loc[-1])
+            if parent is not None:
+                suggestion = did_you_mean(key, model_fields_of(parent))
+                hint = (
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
+                    else f"known fields here: {', '.join(model_fields_of(parent))}"
+                )
+            message = f"unknown field `{key}`"
+        elif err.get("type") == "enum":
+            ctx = err.get("ctx") or {}
+            message = f"{message} (got {err.get('input')!r})"
+            expected = ctx.get("expected")
+            if expected:
+                hint = f"use one of {expected}"
+        elif err.get("type", "").startswith("value_error"):
+            message = message.removeprefix("Value error, ")
+        else:
+            message = f"{message} (got {_short(err.get('input'))})"
+        problems.append(Problem(message, Location(file=source, path=path or None), hint, "record"))
+    return RecordError(problems)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += ("." if out else "") + str(step)
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that a validation location points into (for field suggestions)."""
+    from .introspect import field_type_info
+
+    current: type[BaseModel] | None = model
+    for step in loc:
+        if current is None:
+            return None
+        if isinstance(step, int):
+            continue
+        info = current.model_fields.get(str(step))
+        if info is None:
+            return None
+        current = field_type_info(info.annotation).model
+    return current
+
+
+def check_mapping(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise RecordError(
+            [Problem(f"{what} must be a mapping of field names to values, "
+                     f"got {type(data).__name__}")]
+        )
+    return data
