@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -182,35 +182,107 @@ def validation_error_to_record_error(
     exc: ValidationError, model: type[BaseModel], source: str | None = None
 ) -> RecordError:
     """Turn pydantic's error list into a RecordError naming each field, with suggestions."""
+    return RecordError(
+        pydantic_problems(exc, model, lambda loc: Location(file=source, path=_loc_text(loc) or None))
+    )
+
+
+def pydantic_problems(
+    exc: ValidationError,
+    model: type[BaseModel],
+    where: Callable[[tuple[Any, ...]], Location],
+    code: str = "record",
+) -> list[Problem]:
+    """One :class:`Problem` per distinct place, with "did you mean" for unknown keys.
+
+    ``where`` maps a pydantic location tuple to a :class:`Location`.
+    """
     problems: list[Problem] = []
+    seen: dict[tuple[Any, ...], int] = {}
     for err in exc.errors(include_url=False):
-        loc = err.get("loc", ())
-        path = _loc_text(loc)
+        loc = tuple(err.get("loc", ()))
+        # Union members show up as extra loc steps ("bool", "date", ...): fold them.
+        base = _data_loc(loc, model)
         hint = None
         message = err.get("msg", "invalid value")
-        if err.get("type") == "extra_forbidden" and loc:
+        etype = err.get("type", "")
+        if etype == "extra_forbidden" and loc:
             parent = _model_at(model, loc[:-1])
             key = str(loc[-1])
             if parent is not None:
-                suggestion = did_you_mean(key, model_fields_of(parent))
+                known = [f.alias or name for name, f in parent.model_fields.items()]
+                suggestion = did_you_mean(key, known)
                 hint = (
                     f"did you mean `{suggestion}`?"
                     if suggestion
-                    else f"known fields here: {', '.join(model_fields_of(parent))}"
+                    else f"known fields here: {', '.join(known)}"
                 )
             message = f"unknown field `{key}`"
-        elif err.get("type") == "enum":
+        elif etype == "missing":
+            message = f"required field `{loc[-1]}` is missing" if loc else "required field missing"
+            hint = "add it"
+        elif etype == "enum" or etype == "literal_error":
             ctx = err.get("ctx") or {}
-            message = f"{message} (got {err.get('input')!r})"
+            message = f"{_short(err.get('input'))} is not allowed here"
             expected = ctx.get("expected")
             if expected:
                 hint = f"use one of {expected}"
-        elif err.get("type", "").startswith("value_error"):
+        elif etype.startswith("value_error"):
             message = message.removeprefix("Value error, ")
         else:
             message = f"{message} (got {_short(err.get('input'))})"
-        problems.append(Problem(message, Location(file=source, path=path or None), hint, "record"))
-    return RecordError(problems)
+        if base in seen:
+            # Several union members refused the same value: say it once.
+            i = seen[base]
+            old = problems[i]
+            if base != loc:
+                problems[i] = Problem(
+                    f"invalid value (got {_short(err.get('input'))})", old.location,
+                    "expected a number, text, a date, true/false, or a list of them", code,
+                )
+            continue
+        seen[base] = len(problems)
+        problems.append(Problem(message, where(base), hint, code))
+    return problems
+
+
+def _data_loc(loc: tuple[Any, ...], model: type[BaseModel]) -> tuple[Any, ...]:
+    """Drop the steps pydantic adds for union members (they are not keys in the data)."""
+    from .introspect import field_type_info
+
+    out: list[Any] = []
+    info = field_type_info(model)
+    for step in loc:
+        if info.kind == "model" and info.model is not None:
+            fields = {f.alias or n: f for n, f in info.model.model_fields.items()}
+            if str(step) in fields:
+                out.append(step)
+                info = field_type_info(fields[str(step)].annotation)
+                continue
+            if out and isinstance(step, str) and step not in fields:
+                # a union tag or an unknown key: unknown keys keep their name
+                out.append(step)
+                info = field_type_info(None)
+                continue
+            out.append(step)
+            info = field_type_info(None)
+        elif info.kind in ("list", "dict"):
+            out.append(step)
+            info = info.item or field_type_info(None)
+        elif info.kind == "any":
+            if isinstance(step, int) or out == [] or not _looks_like_tag(step):
+                out.append(step)
+        else:
+            if not _looks_like_tag(step):
+                out.append(step)
+    return tuple(out)
+
+
+def _looks_like_tag(step: Any) -> bool:
+    return isinstance(step, str) and (
+        step in ("bool", "date", "int", "decimal", "str", "float", "function-after", "function-before")
+        or step.startswith(("list[", "function-", "json-or-python["))
+    )
 
 
 def _short(value: Any) -> str:
@@ -232,17 +304,19 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     """The model class that a validation location points into (for field suggestions)."""
     from .introspect import field_type_info
 
-    current: type[BaseModel] | None = model
+    info = field_type_info(model)
     for step in loc:
-        if current is None:
-            return None
-        if isinstance(step, int):
+        if info.kind in ("list", "dict"):
+            info = info.item or field_type_info(None)
             continue
-        info = current.model_fields.get(str(step))
-        if info is None:
+        if info.kind != "model" or info.model is None:
             return None
-        current = field_type_info(info.annotation).model
-    return current
+        fields = {f.alias or n: f for n, f in info.model.model_fields.items()}
+        fi = fields.get(str(step))
+        if fi is None:
+            return None
+        info = field_type_info(fi.annotation)
+    return info.model if info.kind == "model" else None
 
 
 def check_mapping(data: Any, what: str) -> Mapping[str, Any]:

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 class TypeInfo:
     """A field's type reduced to what conditions care about."""
 
-    kind: str  # number | string | bool | date | list | model | any
+    kind: str  # number | string | bool | date | list | dict | model | any
     model: type[BaseModel] | None = None
     item: TypeInfo | None = None
     choices: tuple[str, ...] | None = None
@@ -63,6 +63,9 @@ def _strip(annotation: Any) -> Any:
 def field_type_info(annotation: Any) -> TypeInfo:
     ann = _strip(annotation)
     origin = typing.get_origin(ann)
+    if origin is dict:
+        args = typing.get_args(ann)
+        return TypeInfo("dict", item=field_type_info(args[1]) if len(args) == 2 else ANY)
     if origin in (list, tuple, set, frozenset):
         args = typing.get_args(ann)
         return TypeInfo("list", item=field_type_info(args[0]) if args else ANY)

@@ -1,0 +1,194 @@
+"""The engine: compiled packs + a record + a date → a :class:`Report`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import EvaluationLimitError, PackError, Problem
+from ..lang.compiler import DEFAULT_MAX_STEPS, MISSING, Ctx, EvaluationError
+from ..models import validate_record
+from ..models.base import Subject
+from ..packs.loader import CompiledRule, Pack
+from .report import Finding, Outcome, PackRef, Report, SubjectRef
+
+
+class Engine:
+    """Evaluates records against one or more compiled packs.
+
+    >>> engine = Engine.from_packs(["lanzhou_2022"])          # doctest: +SKIP
+    >>> report = engine.evaluate(record, as_of=date(2023, 9, 10))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        packs: Sequence[Pack],
+        subjects: Mapping[str, type[Subject]] | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+    ) -> None:
+        from ..plugins import default_subjects
+
+        if not packs:
+            raise PackError([Problem("an engine needs at least one pack", None,
+                                     "pass pack ids or directories to Engine.from_packs")])
+        ids = [p.id for p in packs]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise PackError([Problem(f"pack `{sorted(dupes)[0]}` is given twice")])
+        self.packs: tuple[Pack, ...] = tuple(packs)
+        self.subjects = dict(subjects if subjects is not None else default_subjects())
+        self.max_steps = max_steps
+        self._pack_refs = tuple(
+            PackRef(p.id, p.version, p.content_hash,
+                    {"zh": p.title.zh, "en": p.title.en or p.title.zh})
+            for p in self.packs
+        )
+        # Rules grouped by subject kind, once.
+        self._by_subject: dict[str, list[tuple[Pack, list[CompiledRule]]]] = {}
+        for kind in {r.subject for p in self.packs for r in p.rules}:
+            self._by_subject[kind] = [(p, p.rules_for(kind)) for p in self.packs]
+
+    @classmethod
+    def from_packs(cls, packs: Iterable[str | Path | Pack], **kwargs: Any) -> Engine:
+        """Build an engine from pack ids, pack directories or loaded packs."""
+        from ..plugins import get_registry
+
+        registry = get_registry()
+        loaded = [p if isinstance(p, Pack) else registry.load(p) for p in packs]
+        return cls(loaded, **kwargs)
+
+    def subject_kinds(self) -> list[str]:
+        return sorted(self._by_subject)
+
+    def evaluate(
+        self,
+        record: Mapping[str, Any] | Subject,
+        *,
+        as_of: date | None = None,
+        trace: bool = True,
+        kind: str | None = None,
+        source: str | None = None,
+    ) -> Report:
+        """Evaluate one record (a mapping with ``kind:``, or a subject model).
+
+        Raises :class:`~policyengine.errors.RecordError` if the record does not fit its model.
+        ``as_of`` defaults to today; parameters in force on that date are used.
+        """
+        subject = validate_record(record, self.subjects, kind=kind, source=source)
+        when = as_of or date.today()
+        findings: list[Finding] = []
+        for pack, rules in self._by_subject.get(subject.kind_name, ()):
+            findings.extend(self._run_pack(pack, rules, subject, when, trace))
+        return Report(
+            subject=SubjectRef(subject.kind_name, subject.id, subject.name),
+            packs=self._pack_refs,
+            as_of=when,
+            findings=tuple(findings),
+        )
+
+    def evaluate_many(
+        self,
+        records: Iterable[Mapping[str, Any] | Subject],
+        *,
+        as_of: date | None = None,
+        trace: bool = False,
+        kind: str | None = None,
+    ) -> Iterator[Report]:
+        """Evaluate records one by one, lazily (memory stays flat for any number of records).
+
+        A record that does not validate raises :class:`RecordError` when reached.
+        """
+        when = as_of or date.today()
+        for record in records:
+            yield self.evaluate(record, as_of=when, trace=trace, kind=kind)
+
+    def _run_pack(
+        self, pack: Pack, rules: list[CompiledRule], subject: Subject, as_of: date, trace: bool
+    ) -> Iterator[Finding]:
+        if not pack.in_effect(as_of):
+            eff = pack.meta.effective
+            span = f"{eff.from_ or '…'} – {eff.to or '…'}" if eff else ""
+            for rule in rules:
+                yield _finding(rule, Outcome.NOT_APPLICABLE, {
+                    "zh": f"{as_of.isoformat()} 不在本政策有效期({span})内",
+                    "en": f"{as_of.isoformat()} is outside the policy's effective period ({span})",
+                })
+            return
+        params, absent = pack.params_at(as_of)
+        ctx = Ctx(subject, params, as_of, None, self.max_steps)
+        for rule in rules:
+            lacking = [absent[n] for n in rule.require.params_used if n in absent]
+            if rule.when is not None:
+                lacking += [absent[n] for n in rule.when.params_used if n in absent]
+            if lacking:
+                yield _finding(rule, Outcome.ERROR, {"zh": lacking[0], "en": lacking[0]},
+                               error=lacking[0])
+                continue
+            ctx.trace = [] if trace else None
+            ctx.missing = []
+            ctx.steps = 0
+            ctx.vars = {}
+            try:
+                yield self._run_rule(rule, ctx)
+            except (EvaluationError, EvaluationLimitError) as exc:
+                text = exc.render()
+                yield _finding(rule, Outcome.ERROR, {"zh": f"无法评估:{text}", "en": text},
+                               trace=tuple(ctx.trace or ()), error=text)
+
+    def _run_rule(self, rule: CompiledRule, ctx: Ctx) -> Finding:
+        if rule.when is not None:
+            applies = rule.when.run(ctx)
+            if applies is MISSING:
+                return self._unknown(rule, ctx, applicability=True)
+            if not applies:
+                return _finding(rule, Outcome.NOT_APPLICABLE, {
+                    "zh": f"不适用:{rule.when.source}",
+                    "en": f"not applicable: {rule.when.source}",
+                }, trace=tuple(ctx.trace or ()))
+        result = rule.require.run(ctx)
+        if result is MISSING:
+            return self._unknown(rule, ctx)
+        if result:
+            title = rule.rule.title
+            return _finding(rule, Outcome.PASS, {"zh": title.zh, "en": title.en or title.zh},
+                            trace=tuple(ctx.trace or ()))
+        message = {lang: tpl.render(ctx, lang) for lang, tpl in rule.message.items()}
+        return _finding(rule, Outcome.FAIL, message, trace=tuple(ctx.trace or ()))
+
+    def _unknown(self, rule: CompiledRule, ctx: Ctx, applicability: bool = False) -> Finding:
+        missing = tuple(dict.fromkeys(ctx.missing))
+        fields = "、".join(missing) or "?"
+        what_zh = "无法判断是否适用" if applicability else "无法判断"
+        what_en = "cannot tell whether the rule applies" if applicability else "cannot decide"
+        return _finding(rule, Outcome.UNKNOWN, {
+            "zh": f"{what_zh}:缺少 {fields}",
+            "en": f"{what_en}: missing {', '.join(missing) or '?'}",
+        }, trace=tuple(ctx.trace or ()), missing=missing)
+
+
+def _finding(
+    rule: CompiledRule,
+    outcome: Outcome,
+    message: dict[str, str],
+    trace: tuple[Any, ...] = (),
+    missing: tuple[str, ...] = (),
+    error: str | None = None,
+) -> Finding:
+    r = rule.rule
+    return Finding(
+        pack=rule.pack_id,
+        rule=r.id,
+        title={"zh": r.title.zh, "en": r.title.en or r.title.zh},
+        outcome=outcome,
+        severity=r.severity,
+        message=message,
+        citation=rule.citation,
+        trace=trace,
+        missing=missing,
+        error=error,
+    )
+
+
+__all__ = ["Engine"]

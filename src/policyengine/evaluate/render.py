@@ -1,0 +1,179 @@
+"""Report renderings: JSON, Markdown, and a terminal table. Chinese by default."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._format import format_value
+from .report import Finding, Outcome, Report, jsonable
+
+_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "report": "政策符合性评估报告",
+        "subject": "评估对象",
+        "as_of": "评估基准日",
+        "packs": "政策包",
+        "verdict": "结论",
+        "rule": "规则",
+        "outcome": "结果",
+        "severity": "级别",
+        "message": "说明",
+        "citation": "依据",
+        "trace": "判断过程",
+        "summary": "统计",
+        "findings": "逐条结果",
+        "error": "错误",
+        "warning": "警告",
+        "info": "提示",
+        "missing": "缺少数据",
+    },
+    "en": {
+        "report": "Policy compliance report",
+        "subject": "Subject",
+        "as_of": "As of",
+        "packs": "Packs",
+        "verdict": "Verdict",
+        "rule": "Rule",
+        "outcome": "Outcome",
+        "severity": "Severity",
+        "message": "Message",
+        "citation": "Citation",
+        "trace": "Trace",
+        "summary": "Counts",
+        "findings": "Findings",
+        "error": "error",
+        "warning": "warning",
+        "info": "info",
+        "missing": "Missing data",
+    },
+}
+
+
+def _l(lang: str) -> dict[str, str]:
+    return _LABELS["en" if lang == "en" else "zh"]
+
+
+def outcome_label(outcome: Outcome, lang: str) -> str:
+    return outcome.label_zh if lang != "en" else outcome.value
+
+
+def verdict_label(report: Report, lang: str) -> str:
+    v = report.verdict
+    return v.label_zh if lang != "en" else v.value
+
+
+def trace_lines(finding: Finding, lang: str) -> list[str]:
+    """Each decision as ``text: left op right → result``."""
+    out = []
+    for t in finding.trace:
+        result = {True: "✓", False: "✗", None: "?"}[t.result]
+        if t.op == "is":
+            out.append(f"{t.text} = {format_value(t.left, lang)} {result}")
+        else:
+            out.append(
+                f"{t.text}: {format_value(t.left, lang)} {t.op} {format_value(t.right, lang)} {result}"
+            )
+    return out
+
+
+def render_json(report: Report, lang: str = "zh") -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=jsonable)
+
+
+def render_markdown(report: Report, lang: str = "zh") -> str:
+    lab = _l(lang)
+    lines = [f"# {lab['report']}", ""]
+    subj = report.subject
+    lines.append(f"- **{lab['subject']}**: {subj.label()} ({subj.kind}{', ' + subj.id if subj.id else ''})")
+    lines.append(f"- **{lab['as_of']}**: {report.as_of.isoformat()}")
+    for p in report.packs:
+        title = p.title.get("en" if lang == "en" else "zh", p.id)
+        lines.append(f"- **{lab['packs']}**: {title} — `{p.id}` {p.version} (`{p.content_hash[:19]}`)")
+    lines.append(f"- **{lab['verdict']}**: **{verdict_label(report, lang)}**")
+    counts = report.counts()
+    lines.append(
+        f"- **{lab['summary']}**: "
+        + ", ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in counts.items() if v)
+    )
+    lines += ["", f"## {lab['findings']}", ""]
+    lines.append(f"| {lab['rule']} | {lab['outcome']} | {lab['severity']} | {lab['message']} | {lab['citation']} |")
+    lines.append("|---|---|---|---|---|")
+    for f in report.findings:
+        msg = f.message.get(lang) or f.message["zh"]
+        lines.append(
+            f"| `{f.rule}` {_md(f.title.get(lang, f.title['zh']))} | {outcome_label(f.outcome, lang)} "
+            f"| {lab.get(f.severity, f.severity)} | {_md(msg)} | {_md(f.citation.short())} |"
+        )
+    details = [f for f in report.findings if f.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE)]
+    if details:
+        lines += ["", f"## {lab['trace']}", ""]
+        for f in details:
+            lines.append(f"### `{f.rule}` — {outcome_label(f.outcome, lang)}")
+            lines.append("")
+            lines.append(f.message.get(lang) or f.message["zh"])
+            lines.append("")
+            if f.citation.quote:
+                lines.append(f"> {f.citation.short()}:{f.citation.quote}")
+                lines.append("")
+            for t in trace_lines(f, lang):
+                lines.append(f"- `{t}`")
+            if f.missing:
+                lines.append(f"- {lab['missing']}: " + ", ".join(f"`{m}`" for m in f.missing))
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+_STYLE = {
+    Outcome.PASS: "green",
+    Outcome.FAIL: "bold red",
+    Outcome.UNKNOWN: "yellow",
+    Outcome.NOT_APPLICABLE: "dim",
+    Outcome.ERROR: "magenta",
+}
+
+
+def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool = False) -> str:
+    """A terminal table (rich); plain text unless ``color``."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    lab = _l(lang)
+    console = Console(width=width, record=True, force_terminal=color, color_system="standard"
+                      if color else None, file=_Null())
+    subj = report.subject
+    head = (f"{lab['subject']}: {subj.label()}  {lab['as_of']}: {report.as_of.isoformat()}  "
+            f"{lab['packs']}: " + ", ".join(f"{p.id} {p.version}" for p in report.packs))
+    console.print(head)
+    table = Table(show_lines=False, expand=True)
+    table.add_column(lab["rule"], overflow="fold", ratio=3)
+    table.add_column(lab["outcome"], no_wrap=True)
+    table.add_column(lab["message"], overflow="fold", ratio=5)
+    table.add_column(lab["citation"], overflow="fold", ratio=2)
+    for f in report.findings:
+        table.add_row(
+            f.rule,
+            Text(outcome_label(f.outcome, lang), style=_STYLE[f.outcome]),
+            f.message.get(lang) or f.message["zh"],
+            f.citation.clause,
+        )
+    console.print(table)
+    console.print(f"{lab['verdict']}: {verdict_label(report, lang)}  "
+                  + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}"
+                              for k, v in report.counts().items() if v))
+    return console.export_text(styles=color)
+
+
+class _Null:
+    def write(self, _: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+

@@ -1,0 +1,77 @@
+"""Plugin hooks. Implement any of these in a module and register it under the
+``policyengine`` entry-point group::
+
+    [project.entry-points.policyengine]
+    my_plugin = "my_package.plugin"
+
+and mark each implementation with :data:`hookimpl`::
+
+    from policyengine import hookimpl
+
+    @hookimpl
+    def policyengine_packs():
+        return [Path(__file__).parent / "packs" / "my_region"]
+
+The library's own packs, subject models, functions and report formats are registered
+through these same hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .evaluate.report import Report
+    from .lang.functions import Function
+    from .models.base import Subject
+
+hookspec = pluggy.HookspecMarker("policyengine")
+hookimpl = pluggy.HookimplMarker("policyengine")
+
+#: A report format: ``(report, lang) -> text``. ``lang`` is "zh" or "en".
+Formatter = Callable[["Report", str], str]
+
+
+@hookspec
+def policyengine_packs() -> Sequence[Path | str]:  # type: ignore[empty-body]
+    """Pack directories this plugin provides.
+
+    Called once when the pack registry is first built (``policyengine packs``,
+    ``Engine.from_packs(["id"])``). Return a list of directories, each holding a
+    ``pack.yaml``; the pack's id is read from the file. Two plugins providing packs with the
+    same id is an error that names both directories.
+    """
+
+
+@hookspec
+def policyengine_functions() -> Sequence[Function]:  # type: ignore[empty-body]
+    """Functions conditions may call, as :class:`policyengine.Function` objects.
+
+    Called once when the function table is built, before any pack is compiled. Each
+    function declares its argument and result kinds, so conditions that use it are
+    checked at load like built-in calls. A name that is already taken is an error.
+    """
+
+
+@hookspec
+def policyengine_subject_models() -> Sequence[type[Subject]]:  # type: ignore[empty-body]
+    """Subject models (subclasses of :class:`policyengine.models.Subject`).
+
+    Called once when the subject table is built. Each model's ``kind_name`` is what rules
+    write as ``subject:`` and records as ``kind:``. A kind that is already taken is an error.
+    """
+
+
+@hookspec
+def policyengine_report_formats() -> dict[str, Formatter]:  # type: ignore[empty-body]
+    """Report formats for ``policyengine evaluate --format NAME``.
+
+    Called once when the command line starts. Return ``{name: formatter}``; a formatter
+    takes a :class:`policyengine.Report` and a language ("zh" or "en") and returns text.
+    """
+
+

@@ -1,0 +1,548 @@
+"""Load, validate, resolve (``extends:``) and compile packs.
+
+Every problem is collected with its file, line and column and reported together:
+YAML problems, schema problems (unknown keys with "did you mean"), condition problems
+(syntax, unknown fields, types), duplicate ids, unknown subjects, citations to unknown
+sources, ``extends:`` cycles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .._yaml import Pos, YamlMap, load_yaml_file, locate, strip_positions, value_pos
+from ..errors import (
+    ConditionError,
+    Location,
+    PackError,
+    PackNotFoundError,
+    Problem,
+    did_you_mean,
+)
+from ..lang import Condition, Scope, compile_condition, type_of_value
+from .._format import format_value
+from ..evaluate.report import Citation
+from ..lang.compiler import MISSING, Ctx
+from ..lang.functions import Function
+from ..models.base import pydantic_problems
+from ..models.introspect import TypeInfo
+from .schema import Cite, NotChecked, PackFile, PackMeta, Parameter, Rule, Source, Text
+
+PACK_FILE = "pack.yaml"
+
+
+# --------------------------------------------------------------------------------------
+# Reading one file
+
+
+@dataclass
+class PackSourceFile:
+    """One ``pack.yaml`` as read: its text, its positioned data and its validated model."""
+
+    path: Path
+    lines: list[str]
+    data: Any
+    model: PackFile
+
+    def location(self, loc: tuple[Any, ...], *, value: bool = False) -> Location:
+        pos = value_pos(self.data, loc) if value else locate(self.data, loc)[0]
+        return self._loc(pos, loc)
+
+    def _loc(self, pos: Pos | None, loc: tuple[Any, ...], length: int = 1) -> Location:
+        if pos is None:
+            return Location(str(self.path), path=_loc_text(loc))
+        text = self.lines[pos.line - 1] if 0 < pos.line <= len(self.lines) else None
+        return Location(str(self.path), pos.line, pos.column, text, length, _loc_text(loc))
+
+    def expr_location(
+        self, loc: tuple[Any, ...], expr: str, start: int, end: int, base: int = 0
+    ) -> Location:
+        """Location of characters ``start:end`` of the expression stored at ``loc``.
+
+        ``base`` is the expression's offset inside the YAML string (message templates).
+        """
+        pos = value_pos(self.data, loc)
+        if pos is None:
+            return self._loc(None, loc)
+        start += base
+        end += base
+        full = self._value_text(loc)
+        length = max(1, end - start)
+        if pos.style in (None, "'", '"') and "\n" not in full:
+            quote = 1 if pos.style in ("'", '"') else 0
+            line = pos.line
+            col = pos.column + quote + start
+            return self._loc(Pos(line, col), loc, length)
+        if pos.style == "|":
+            line_index = full.count("\n", 0, start)
+            line_start = full.rfind("\n", 0, start) + 1
+            line_no = pos.line + 1 + line_index
+            if line_no <= len(self.lines):
+                text = self.lines[line_no - 1]
+                indent = len(text) - len(text.lstrip(" "))
+                return self._loc(Pos(line_no, indent + (start - line_start) + 1), loc, length)
+        # Folded or multi-line plain scalars: find the token's text in the lines below.
+        token = full[start:end].strip() or full[start : start + 1]
+        for line_no in range(pos.line, min(len(self.lines), pos.line + 200) + 1):
+            col = self.lines[line_no - 1].find(token) if token else -1
+            if col >= 0:
+                return self._loc(Pos(line_no, col + 1), loc, len(token))
+        return self._loc(pos, loc)
+
+    def _value_text(self, loc: tuple[Any, ...]) -> str:
+        node: Any = self.data
+        for step in loc:
+            node = node[step]
+        return str(node)
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for step in loc:
+        if isinstance(step, date):
+            step = step.isoformat()
+        out += f"[{step}]" if isinstance(step, int) else ("." if out else "") + str(step)
+    return out
+
+
+def read_pack_file(directory: Path) -> PackSourceFile:
+    """Read and schema-check one pack directory's ``pack.yaml`` (no ``extends:`` yet)."""
+    path = directory / PACK_FILE if directory.is_dir() else directory
+    if not path.exists():
+        raise PackNotFoundError(
+            [Problem(f"no {PACK_FILE} here", Location(str(path)),
+                     "a pack is a directory holding pack.yaml", "not-found")]
+        )
+    data = load_yaml_file(path)
+    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    if not isinstance(data, YamlMap):
+        raise PackError([Problem("a pack file must be a mapping with a `pack:` section",
+                                 Location(str(path), 1, 1), None, "schema")])
+    try:
+        model = PackFile.model_validate(data)
+    except ValidationError as exc:
+        stub = PackSourceFile(path, lines, data, PackFile.model_construct())
+        problems = pydantic_problems(exc, PackFile, stub.location, code="schema")
+        raise PackError(problems) from None
+    return PackSourceFile(path, lines, data, model)
+
+
+# --------------------------------------------------------------------------------------
+# Compiled pieces
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message with ``{expr}`` placeholders, compiled against the rule's subject."""
+
+    parts: tuple[str | Condition, ...]
+
+    def render(self, ctx: Ctx, lang: str) -> str:
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            mark = len(ctx.missing)
+            try:
+                value = part.run(ctx)
+            except Exception:  # a message never breaks a finding
+                value = MISSING
+            del ctx.missing[mark:]
+            out.append(format_value(value, lang))
+        return "".join(out)
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+@dataclass
+class CompiledRule:
+    """A rule with its conditions compiled and its citation resolved."""
+
+    pack_id: str
+    rule: Rule
+    source: Source | None
+    when: Condition | None
+    require: Condition
+    message: dict[str, Template]
+    origin: Path
+    citation: Citation
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def subject(self) -> str:
+        return self.rule.subject
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity
+
+
+@dataclass
+class Pack:
+    """A loaded, resolved and compiled pack."""
+
+    meta: PackMeta
+    sources: dict[str, Source]
+    parameters: dict[str, Parameter]
+    rules: list[CompiledRule]
+    not_checked: list[NotChecked]
+    path: Path
+    chain: list[str]  # ids from this pack up through what it extends
+    content_hash: str
+    _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def title(self) -> Text:
+        return self.meta.title
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.path / "tests"
+
+    @property
+    def examples_dir(self) -> Path:
+        return self.path / "examples"
+
+    def rules_for(self, subject: str) -> list[CompiledRule]:
+        return [r for r in self.rules if r.subject == subject]
+
+    def subjects(self) -> list[str]:
+        return sorted({r.subject for r in self.rules})
+
+    def in_effect(self, as_of: date) -> bool:
+        eff = self.meta.effective
+        if eff is None:
+            return True
+        if eff.from_ is not None and as_of < eff.from_:
+            return False
+        return not (eff.to is not None and as_of > eff.to)
+
+    def params_at(self, as_of: date) -> tuple[dict[str, Any], dict[str, str]]:
+        """Parameter values in force on ``as_of``, and the names that have none yet (→ why)."""
+        cached = self._param_cache.get(as_of)
+        if cached is not None:
+            return cached
+        values: dict[str, Any] = {}
+        absent: dict[str, str] = {}
+        for name, param in self.parameters.items():
+            dates = sorted(param.values)
+            i = bisect_right(dates, as_of)
+            if i == 0:
+                absent[name] = (
+                    f"parameter `{name}` has no value before {dates[0].isoformat()}"
+                )
+            else:
+                values[name] = param.values[dates[i - 1]].value
+        if len(self._param_cache) > 256:
+            self._param_cache.clear()
+        self._param_cache[as_of] = (values, absent)
+        return values, absent
+
+    def param_cite(self, name: str, as_of: date) -> Cite | None:
+        param = self.parameters.get(name)
+        if param is None:
+            return None
+        dates = sorted(d for d in param.values if d <= as_of)
+        return param.values[dates[-1]].cite if dates else None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "content_hash": self.content_hash,
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Resolution and compilation
+
+
+Resolver = Callable[[str, Path], Path]
+
+
+def load_pack(
+    path: Path | str,
+    *,
+    subjects: Mapping[str, type[BaseModel]] | None = None,
+    functions: Mapping[str, Function] | None = None,
+    resolve: Resolver | None = None,
+) -> Pack:
+    """Load the pack in directory ``path`` (or its pack.yaml), with everything it extends.
+
+    ``subjects`` and ``functions`` default to those registered through plugins; ``resolve``
+    maps an ``extends:`` id to a directory (default: the plugin registry, then a path
+    relative to the pack).
+    """
+    from ..plugins import default_functions, default_subjects, get_registry
+
+    subjects = subjects if subjects is not None else default_subjects()
+    functions = functions if functions is not None else default_functions()
+    if resolve is None:
+        resolve = get_registry().resolver()
+    directory = Path(path)
+    if directory.name == PACK_FILE:
+        directory = directory.parent
+
+    chain = _read_chain(directory, resolve)
+    return _compile(chain, subjects, functions)
+
+
+def _read_chain(directory: Path, resolve: Resolver) -> list[PackSourceFile]:
+    """This pack and its ancestors, child first."""
+    chain: list[PackSourceFile] = []
+    seen: dict[str, Path] = {}
+    current: Path | None = directory
+    while current is not None:
+        src = read_pack_file(current)
+        pid = src.model.pack.id
+        if pid in seen:
+            raise PackError([Problem(
+                f"`extends:` goes round in a circle: {' → '.join([*seen, pid])}",
+                src.location(("extends",)), "remove one of the `extends:` lines", "extends",
+            )])
+        seen[pid] = src.path
+        chain.append(src)
+        parent = src.model.extends
+        if parent is None:
+            current = None
+        else:
+            try:
+                current = resolve(parent, src.path.parent)
+            except PackNotFoundError:
+                raise PackError([Problem(
+                    f"`extends: {parent}` names no known pack",
+                    src.location(("extends",), value=True),
+                    "give a registered pack id (see `policyengine packs`) or a relative path",
+                    "extends",
+                )]) from None
+    return chain
+
+
+def _compile(
+    chain: Sequence[PackSourceFile],
+    subjects: Mapping[str, type[BaseModel]],
+    functions: Mapping[str, Function],
+) -> Pack:
+    problems: list[Problem] = []
+    top = chain[0]
+    # Merge from the root ancestor down to this pack.
+    sources: dict[str, tuple[Source, PackSourceFile]] = {}
+    params: dict[str, tuple[Parameter, PackSourceFile, str]] = {}
+    rules: dict[str, tuple[Rule, PackSourceFile, int]] = {}
+    not_checked: list[NotChecked] = []
+    for src in reversed(chain):
+        m = src.model
+        first_source = m.sources[0].id if m.sources else None
+        for i, s in enumerate(m.sources):
+            if s.id in sources and sources[s.id][1] is src:
+                problems.append(Problem(f"source id `{s.id}` is used twice",
+                                        src.location(("sources", i, "id"), value=True),
+                                        "give each source its own id", "duplicate"))
+            sources[s.id] = (s, src)
+        if m.remove:
+            for i, name in enumerate(m.remove.parameters):
+                if params.pop(name, None) is None:
+                    problems.append(_unknown("parameter", name, params, src,
+                                             ("remove", "parameters", i)))
+            for i, rid in enumerate(m.remove.rules):
+                if rules.pop(rid, None) is None:
+                    problems.append(_unknown("rule", rid, rules, src, ("remove", "rules", i)))
+        for name, param in m.parameters.items():
+            params[name] = (param, src, first_source or "")
+            for d, pv in param.values.items():
+                problems.extend(_check_cite(pv.cite, src, ("parameters", name, "values", d, "cite"),
+                                            m, sources))
+        ids_here: dict[str, int] = {}
+        for i, rule in enumerate(m.rules):
+            if rule.id in ids_here:
+                problems.append(Problem(
+                    f"rule id `{rule.id}` is used twice in this file "
+                    f"(first at rules[{ids_here[rule.id]}])",
+                    src.location(("rules", i, "id"), value=True),
+                    "rule ids must be unique; to replace an inherited rule, reuse its id once",
+                    "duplicate",
+                ))
+                continue
+            ids_here[rule.id] = i
+            rules[rule.id] = (rule, src, i)
+        for i, nc in enumerate(m.not_checked):
+            problems.extend(_check_cite(nc.cite, src, ("not_checked", i, "cite"), m, sources))
+            not_checked.append(nc)
+        eff = m.pack.effective
+        if eff and eff.from_ and eff.to and eff.from_ > eff.to:
+            problems.append(Problem("`effective.from` is after `effective.to`",
+                                    src.location(("pack", "effective")), None, "schema"))
+
+    param_types: dict[str, TypeInfo] = {
+        name: type_of_value(p.values[min(p.values)].value) for name, (p, _, _) in params.items()
+    }
+    compiled: list[CompiledRule] = []
+    for rule, src, i in rules.values():
+        base = ("rules", i)
+        model = subjects.get(rule.subject)
+        if model is None:
+            suggestion = did_you_mean(rule.subject, subjects)
+            problems.append(Problem(
+                f"unknown subject `{rule.subject}`",
+                src.location((*base, "subject"), value=True),
+                f"did you mean `{suggestion}`?" if suggestion
+                else f"use one of {', '.join(sorted(subjects))}",
+                "unknown-subject",
+            ))
+            continue
+        problems.extend(_check_cite(rule.cite, src, (*base, "cite"), src.model, sources))
+        scope = Scope(model, param_types, functions)
+        when = _compile_expr(rule.when, scope, src, (*base, "when"), problems) if rule.when else None
+        require = _compile_expr(rule.require, scope, src, (*base, "require"), problems)
+        message: dict[str, Template] = {}
+        for lang in ("zh", "en"):
+            text = getattr(rule.message, lang) or rule.message.zh
+            key = lang if getattr(rule.message, lang) else "zh"
+            loc = (*base, "message", key) if isinstance(
+                src.data["rules"][i].get("message"), dict) else (*base, "message")
+            tpl = _compile_template(text, scope, src, loc, problems)
+            if tpl is not None:
+                message[lang] = tpl
+        if require is None or (rule.when and when is None) or len(message) < 2:
+            continue
+        cite_source = rule.cite.source or (src.model.sources[0].id if src.model.sources else None)
+        source = sources[cite_source][0] if cite_source in sources else None
+        compiled.append(CompiledRule(
+            pack_id=top.model.pack.id,
+            rule=rule,
+            source=source,
+            when=when,
+            require=require,
+            message=message,
+            origin=src.path,
+            citation=Citation(
+                source_id=cite_source,
+                document=source.title.zh if source else None,
+                clause=rule.cite.clause,
+                quote=rule.cite.quote,
+            ),
+        ))
+    if problems:
+        raise PackError(problems)
+
+    merged_sources = {k: v for k, (v, _) in sources.items()}
+    merged_params = {k: v for k, (v, _, _) in params.items()}
+    content = {
+        "pack": top.model.pack.model_dump(mode="json", by_alias=True),
+        "chain": [s.model.pack.model_dump(mode="json", by_alias=True) for s in chain[1:]],
+        "sources": {k: v.model_dump(mode="json") for k, v in sorted(merged_sources.items())},
+        "parameters": {k: v.model_dump(mode="json") for k, v in sorted(merged_params.items())},
+        "rules": [r.rule.model_dump(mode="json") for r in compiled],
+        "not_checked": [n.model_dump(mode="json") for n in not_checked],
+    }
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    ).hexdigest()
+    return Pack(
+        meta=top.model.pack,
+        sources=merged_sources,
+        parameters=merged_params,
+        rules=compiled,
+        not_checked=not_checked,
+        path=top.path.parent,
+        chain=[s.model.pack.id for s in chain],
+        content_hash=f"sha256:{digest}",
+    )
+
+
+def _unknown(what: str, name: str, known: Mapping[str, Any], src: PackSourceFile,
+             loc: tuple[Any, ...]) -> Problem:
+    suggestion = did_you_mean(name, known)
+    return Problem(
+        f"cannot remove {what} `{name}`: the packs this one extends have none",
+        src.location(loc, value=True),
+        f"did you mean `{suggestion}`?" if suggestion else None,
+        "extends",
+    )
+
+
+def _check_cite(cite: Cite, src: PackSourceFile, loc: tuple[Any, ...], model: PackFile,
+                sources: Mapping[str, Any]) -> list[Problem]:
+    if cite.source is None:
+        if not model.sources and not sources:
+            return [Problem("this citation names no source and the pack lists none",
+                            src.location(loc), "add a `sources:` entry", "cite")]
+        return []
+    if cite.source not in sources:
+        suggestion = did_you_mean(cite.source, sources)
+        return [Problem(
+            f"`cite.source: {cite.source}` is not in `sources:`",
+            src.location((*loc, "source"), value=True),
+            f"did you mean `{suggestion}`?" if suggestion
+            else f"known sources: {', '.join(sources) or 'none'}",
+            "cite",
+        )]
+    return []
+
+
+def _compile_expr(text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...],
+                  problems: list[Problem]) -> Condition | None:
+    try:
+        return compile_condition(text, scope)
+    except ConditionError as exc:
+        problems.append(_condition_problem(exc, src, loc))
+        return None
+
+
+def _condition_problem(exc: ConditionError, src: PackSourceFile, loc: tuple[Any, ...],
+                       base: int = 0) -> Problem:
+    where = src.expr_location(loc, exc.source, exc.start, exc.end, base)
+    return Problem(exc.message, where, exc.hint, exc.code)
+
+
+def _compile_template(text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...],
+                      problems: list[Problem]) -> Template | None:
+    parts: list[str | Condition] = []
+    pos = 0
+    ok = True
+    for m in _PLACEHOLDER.finditer(text):
+        parts.append(text[pos : m.start()])
+        pos = m.end()
+        if m.group(0) in ("{{", "}}"):
+            parts.append(m.group(0)[0])
+            continue
+        expr = m.group(1)
+        try:
+            parts.append(compile_condition(expr, scope, expect_bool=False))
+        except ConditionError as exc:
+            problems.append(_condition_problem(exc, src, loc, base=m.start(1)))
+            ok = False
+    parts.append(text[pos:])
+    if not ok:
+        return None
+    return Template(tuple(p for p in parts if p != ""))
+
+
+def pack_plain_data(src: PackSourceFile) -> Any:
+    return strip_positions(src.data)

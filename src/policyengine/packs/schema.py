@@ -1,0 +1,196 @@
+"""The pack file format, as pydantic models. ``policyengine schema pack`` prints its JSON Schema."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+ID_RE = r"^[a-z][a-z0-9_]*$"
+RULE_ID_RE = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _text(value: Any) -> Any:
+    """A bare string is the Chinese text."""
+    if isinstance(value, str):
+        return {"zh": value}
+    return value
+
+
+class Text(_Strict):
+    """Text in Chinese (shown by default) and English."""
+
+    zh: str = Field(min_length=1, description="Chinese text (默认显示)")
+    en: str | None = Field(default=None, description="English text")
+
+    def get(self, lang: str) -> str:
+        if lang == "en" and self.en:
+            return self.en
+        return self.zh
+
+
+BiText = Annotated[Text, BeforeValidator(_text)]
+
+
+def _cite(value: Any) -> Any:
+    """A bare string is the clause."""
+    if isinstance(value, str):
+        return {"clause": value}
+    return value
+
+
+class Cite(_Strict):
+    """Where in which source document a rule or value comes from."""
+
+    source: str | None = Field(
+        default=None, description="Id of an entry in `sources:` (defaults to the pack's first)"
+    )
+    clause: str = Field(min_length=1, description='Clause, e.g. "七(一)3" or "六(二)1"')
+    quote: str | None = Field(default=None, description="Short quote of the source text")
+
+
+CiteField = Annotated[Cite, BeforeValidator(_cite)]
+
+
+class Source(_Strict):
+    """A policy document the pack encodes."""
+
+    id: str = Field(pattern=ID_RE, description="Short id used by `cite.source`")
+    title: BiText
+    authority: BiText | None = None
+    number: str | None = Field(default=None, description="Document number (文号)")
+    published: date | None = None
+    file: str | None = Field(default=None, description="File name of the captured text, if any")
+    url: str | None = None
+
+
+class Effective(_Strict):
+    """When the policy applies (both ends included). Outside it, every rule is not applicable."""
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PackMeta(_Strict):
+    """Who and what the pack is."""
+
+    id: str = Field(pattern=ID_RE, description="Pack id, e.g. lanzhou_2022")
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.]+)?$")
+    title: BiText
+    authority: BiText | None = None
+    region: dict[str, str] | None = Field(
+        default=None, description="province / city / county the policy covers"
+    )
+    effective: Effective | None = None
+    description: BiText | None = None
+
+
+ParamScalar = bool | date | int | Decimal | str
+ParamValueType = ParamScalar | list[ParamScalar]
+
+
+class ParamValue(_Strict):
+    """One dated value of a parameter, with its citation."""
+
+    value: ParamValueType
+    cite: CiteField
+    note: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            return Decimal(repr(v))
+        return v
+
+
+class Parameter(_Strict):
+    """A number or list the rules use, with values dated from when they apply."""
+
+    title: BiText
+    unit: str | None = Field(default=None, description="yuan, m2, people, ratio, days, ...")
+    description: BiText | None = None
+    values: dict[date, ParamValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _same_kind(self) -> Parameter:
+        kinds = {_kind(v.value) for v in self.values.values()}
+        if len(kinds) > 1:
+            raise ValueError(f"values of one parameter must be of one kind, got {sorted(kinds)}")
+        return self
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, Decimal)):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+class Rule(_Strict):
+    """A requirement: when it applies, what must hold, and where it comes from."""
+
+    id: str = Field(pattern=RULE_ID_RE, description="Unique id, e.g. staffing.certified")
+    title: BiText
+    subject: str = Field(description="station, project, organization, community or funding")
+    when: str | None = Field(default=None, description="Applicability condition")
+    require: str = Field(min_length=1, description="Condition that must hold")
+    severity: Literal["error", "warning", "info"] = "error"
+    cite: CiteField
+    message: BiText = Field(description="Shown when the rule fails; {expr} shows a value")
+    note: str | None = None
+
+    @field_validator("cite")
+    @classmethod
+    def _quote_required(cls, v: Cite) -> Cite:
+        if not v.quote:
+            raise ValueError("a rule's cite needs a `quote` of the source text")
+        return v
+
+
+class NotChecked(_Strict):
+    """A clause the pack deliberately does not check, and why."""
+
+    cite: CiteField
+    reason: BiText
+
+
+class Removal(_Strict):
+    """What a pack that `extends:` another drops from it."""
+
+    parameters: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+
+
+class PackFile(_Strict):
+    """The whole of a ``pack.yaml``."""
+
+    pack: PackMeta
+    extends: str | None = Field(
+        default=None, description="Id (or relative path) of a pack this one builds on"
+    )
+    sources: list[Source] = Field(default_factory=list)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    remove: Removal | None = None
+    not_checked: list[NotChecked] = Field(default_factory=list)
+
+    @field_validator("parameters")
+    @classmethod
+    def _param_names(cls, v: dict[str, Parameter]) -> dict[str, Parameter]:
+        for name in v:
+            if not re.match(ID_RE, name):
+                raise ValueError(f"parameter name {name!r} must be lower_snake_case")
+        return v
