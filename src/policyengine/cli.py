@@ -1,0 +1,329 @@
+"""The ``policyengine`` command.
+
+Exit codes: 0 compliant (or success), 1 non-compliant or incomplete (or failing pack
+tests), 2 bad input or a bad pack, with a message naming the place and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import PolicyEngineError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+SCHEMA_TARGETS = ("pack", "report", "station", "project", "organization", "community", "funding")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="policyengine",
+        description="Check social-work stations and projects against policy packs.",
+        epilog="Exit codes: 0 compliant, 1 non-compliant or incomplete, 2 bad input or pack.",
+    )
+    p.add_argument("--version", action="version", version=f"policyengine {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    packs = sub.add_parser("packs", help="list installed packs")
+    packs.add_argument("--format", choices=("table", "json"), default="table")
+
+    pack = sub.add_parser("pack", help="show one pack")
+    pack_sub = pack.add_subparsers(dest="pack_command", metavar="show")
+    show = pack_sub.add_parser("show", help="parameters, rules and sources of a pack")
+    show.add_argument("pack", help="pack id or directory")
+    show.add_argument("--as-of", type=_date, default=None, help="parameter values on this date")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+
+    val = sub.add_parser("validate", help="check pack directories (and their test cases)")
+    val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
+
+    ev = sub.add_parser("evaluate", help="evaluate a record file against packs")
+    ev.add_argument("--pack", "-p", action="append", required=True, metavar="ID",
+                    help="pack id or directory (repeat for several)")
+    ev.add_argument("file", type=Path, metavar="FILE", help="record file: .yaml .yml .json .jsonl")
+    ev.add_argument("--as-of", type=_date, default=None,
+                    help="evaluation date, YYYY-MM-DD (default: today)")
+    ev.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ev.add_argument("--kind", default=None, help="subject kind if the record has no `kind:`")
+    ev.add_argument("--no-trace", action="store_true", help="leave traces out of the report")
+    ev.add_argument("--out", "-o", type=Path, default=None, help="write here instead of stdout")
+
+    test = sub.add_parser("test", help="run packs' YAML test cases")
+    test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
+    test.add_argument("--verbose", "-v", action="store_true", help="list every case")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema (for editors)")
+    schema.add_argument("target", choices=SCHEMA_TARGETS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        handler = _HANDLERS[args.command]
+        return handler(args)
+    except PolicyEngineError as exc:
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _out(text: str, target: Path | None = None) -> None:
+    if target is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        target.write_text(text, encoding="utf-8")
+
+
+def cmd_packs(args: argparse.Namespace) -> int:
+    from .plugins import get_registry
+
+    registry = get_registry()
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for pid, path in registry.directories().items():
+        try:
+            pack = registry.load(path)
+        except PolicyEngineError as exc:
+            problems.append(exc.render())
+            rows.append({"id": pid, "version": "?", "rules": None, "title": "(invalid)",
+                         "path": str(path)})
+            continue
+        rows.append({"id": pack.id, "version": pack.version, "rules": len(pack.rules),
+                     "subjects": pack.subjects(), "title": pack.title.zh,
+                     "extends": pack.chain[1:], "path": str(path)})
+    if args.format == "json":
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("id", "version", "rules", "subjects", "title")
+        for r in rows:
+            table.add_row(r["id"], r["version"], str(r["rules"] if r["rules"] is not None else "?"),
+                          ", ".join(r.get("subjects", [])), r["title"])
+        Console(width=120).print(table)
+    for text in problems:
+        print(text, file=sys.stderr)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from .plugins import get_registry
+
+    if args.pack_command != "show":
+        print("usage: policyengine pack show ID", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    pack = get_registry().load(args.pack)
+    when = args.as_of or date.today()
+    values, absent = pack.params_at(when)
+    data = {
+        "id": pack.id,
+        "version": pack.version,
+        "title": pack.title.model_dump(),
+        "content_hash": pack.content_hash,
+        "extends": pack.chain[1:],
+        "path": str(pack.path),
+        "sources": [s.model_dump(mode="json") for s in pack.sources.values()],
+        "parameters": {
+            name: {
+                "title": p.title.zh,
+                "unit": p.unit,
+                "value": _jsonable(values.get(name)),
+                "cite": (c.model_dump() if (c := pack.param_cite(name, when)) else None),
+            }
+            for name, p in pack.parameters.items()
+        },
+        "rules": [
+            {"id": r.id, "subject": r.subject, "severity": r.severity, "title": r.rule.title.zh,
+             "clause": r.rule.cite.clause, "when": r.rule.when, "require": r.rule.require}
+            for r in pack.rules
+        ],
+        "not_checked": [n.model_dump() for n in pack.not_checked],
+    }
+    if args.format == "json":
+        _out(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140)
+    console.print(f"[bold]{pack.title.zh}[/bold]  {pack.id} {pack.version}  {pack.content_hash[:19]}")
+    for s in pack.sources.values():
+        console.print(f"  source {s.id}: {s.title.zh} ({s.published or ''})")
+    params = Table("parameter", "value", "unit", "clause", title=f"parameters on {when}")
+    for name, info in data["parameters"].items():  # type: ignore[attr-defined]
+        cite = info["cite"] or {}
+        shown = "—" if name in absent else str(info["value"])
+        params.add_row(name, shown, info["unit"] or "", cite.get("clause", ""))
+    console.print(params)
+    rules = Table("rule", "subject", "severity", "clause", "title")
+    for r in pack.rules:
+        rules.add_row(r.id, r.subject, r.severity, r.rule.cite.clause, r.rule.title.zh)
+    console.print(rules)
+    if pack.not_checked:
+        console.print(f"not checked: {len(pack.not_checked)} clause(s) — see the pack's README")
+    return EXIT_OK
+
+
+def _jsonable(value: Any) -> Any:
+    from .evaluate.report import jsonable
+
+    return jsonable(value)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .packs.cases import case_files, load_cases
+    from .packs.loader import load_pack
+
+    failed = 0
+    for raw in args.paths:
+        path = Path(raw)
+        try:
+            pack = load_pack(path)
+            n_cases = sum(len(load_cases(f, pack)) for f in case_files(pack))
+        except PolicyEngineError as exc:
+            failed += 1
+            print(exc.render(), file=sys.stderr)
+            print(f"✗ {raw}: {len(exc.problems)} problem(s)", file=sys.stderr)
+            continue
+        print(f"✓ {pack.id} {pack.version}: {len(pack.rules)} rules, "
+              f"{len(pack.parameters)} parameters, {n_cases} test cases")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate.engine import Engine
+    from .evaluate.report import Verdict
+    from .io import read_records
+    from .plugins import default_formats
+
+    formats = default_formats()
+    if args.format not in formats:
+        from .errors import Problem
+
+        raise PolicyEngineError([Problem(
+            f"unknown format `{args.format}`", None, f"use one of {', '.join(sorted(formats))}",
+            "usage")])
+    engine = Engine.from_packs(args.pack)
+    as_of = args.as_of or date.today()
+    records = list(read_records(args.file))
+    reports = [
+        engine.evaluate(rec, as_of=as_of, trace=not args.no_trace, kind=args.kind, source=label)
+        for label, rec in records
+    ]
+    render = formats[args.format]
+    if args.format == "json" and len(reports) != 1:
+        text = "[\n" + ",\n".join(render(r, args.lang) for r in reports) + "\n]"
+    else:
+        text = "\n".join(render(r, args.lang) for r in reports)
+    _out(text, args.out)
+    ok = all(r.verdict is Verdict.COMPLIANT for r in reports)
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .packs.cases import describe_failure, run_pack_cases
+    from .plugins import get_registry
+
+    registry = get_registry()
+    targets = args.packs or registry.ids()
+    passed = failed = 0
+    for target in targets:
+        pack = registry.load(target)
+        for result in run_pack_cases(pack):
+            if result.ok:
+                passed += 1
+                if args.verbose:
+                    print(f"  ✓ {pack.id}: {result.case.name}")
+            else:
+                failed += 1
+                print(f"  ✗ {pack.id}: {result.case.name}")
+                print(describe_failure(result))
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .packs.schema import PackFile
+    from .plugins import default_subjects
+
+    if args.target == "pack":
+        schema = PackFile.model_json_schema(by_alias=True)
+        schema["title"] = "policyengine pack"
+    elif args.target == "report":
+        schema = _report_schema()
+    else:
+        schema = default_subjects()[args.target].model_json_schema()
+    _out(json.dumps(schema, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _report_schema() -> dict[str, Any]:
+    outcome = {"enum": ["pass", "fail", "unknown", "not_applicable", "error"]}
+    text = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "policyengine report (policyengine.report/1)",
+        "type": "object",
+        "required": ["schema", "subject", "packs", "as_of", "verdict", "counts", "findings"],
+        "properties": {
+            "schema": {"const": "policyengine.report/1"},
+            "subject": {"type": "object", "properties": {
+                "kind": {"type": "string"}, "id": {"type": ["string", "null"]},
+                "name": {"type": ["string", "null"]}}},
+            "packs": {"type": "array", "items": {"type": "object", "required": [
+                "id", "version", "content_hash"]}},
+            "as_of": {"type": "string", "format": "date"},
+            "verdict": {"enum": ["compliant", "non_compliant", "incomplete"]},
+            "counts": {"type": "object"},
+            "findings": {"type": "array", "items": {"type": "object", "properties": {
+                "pack": {"type": "string"}, "rule": {"type": "string"}, "title": text,
+                "outcome": outcome, "severity": {"enum": ["error", "warning", "info"]},
+                "message": text,
+                "citation": {"type": "object", "properties": {
+                    "source": {"type": ["string", "null"]},
+                    "document": {"type": ["string", "null"]},
+                    "clause": {"type": "string"}, "quote": {"type": ["string", "null"]}}},
+                "trace": {"type": "array"}, "missing": {"type": "array"},
+                "error": {"type": ["string", "null"]}}}},
+        },
+    }
+
+
+_HANDLERS = {
+    "packs": cmd_packs,
+    "pack": cmd_pack,
+    "validate": cmd_validate,
+    "evaluate": cmd_evaluate,
+    "test": cmd_test,
+    "schema": cmd_schema,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

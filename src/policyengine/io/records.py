@@ -1,0 +1,65 @@
+"""Records from YAML, JSON and JSON Lines files.
+
+Each record comes with a label naming where it came from (``file``, ``file[3]``,
+``file:12``) so that an error can point at it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._yaml import load_yaml_file, strip_positions
+from ..errors import Location, PackError, Problem, RecordError
+
+SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+
+
+def read_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """Yield ``(label, record)`` pairs. Raises :class:`RecordError` for unreadable files."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise RecordError([Problem("no such file", Location(str(path)), None, "input")])
+    if suffix in (".yaml", ".yml"):
+        try:
+            data = strip_positions(load_yaml_file(path))
+        except PackError as exc:
+            raise RecordError(exc.problems) from None
+        yield from _many(path, data)
+    elif suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=_decimal)
+        except json.JSONDecodeError as exc:
+            raise RecordError([Problem(f"invalid JSON: {exc.msg}",
+                                       Location(str(path), exc.lineno, exc.colno))]) from None
+        yield from _many(path, data)
+    elif suffix == ".jsonl":
+        with path.open(encoding="utf-8-sig") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield f"{path}:{n}", json.loads(line, parse_float=_decimal)
+                except json.JSONDecodeError as exc:
+                    raise RecordError([Problem(f"invalid JSON: {exc.msg}",
+                                               Location(str(path), n, exc.colno))]) from None
+    else:
+        raise RecordError([Problem(
+            f"cannot read {suffix or 'this'} files", Location(str(path)),
+            f"give one of {', '.join(SUFFIXES)}", "input")])
+
+
+def _decimal(text: str) -> Any:
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+def _many(path: Path, data: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield f"{path}[{i}]", item
+    else:
+        yield str(path), data
