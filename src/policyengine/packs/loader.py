@@ -54,6 +54,10 @@ class PackSourceFile:
     lines: list[str]
     data: Any
     model: PackFile
+    #: schema problems found while reading; compilation goes on with what was valid
+    problems: list[Problem] = field(default_factory=list)
+    #: position of each of ``model.rules`` in the file's `rules:` list
+    rule_index: list[int] | None = None
 
     def location(self, loc: tuple[Any, ...], *, value: bool = False) -> Location:
         pos = value_pos(self.data, loc) if value else locate(self.data, loc)[0]
@@ -134,8 +138,52 @@ def read_pack_file(directory: Path) -> PackSourceFile:
     except ValidationError as exc:
         stub = PackSourceFile(path, lines, data, PackFile.model_construct())
         problems = pydantic_problems(exc, PackFile, stub.location, code="schema")
-        raise PackError(problems) from None
+        salvaged, index = _salvage(data)
+        if salvaged is None:
+            raise PackError(problems) from None
+        return PackSourceFile(path, lines, data, salvaged, problems, index)
     return PackSourceFile(path, lines, data, model)
+
+
+def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
+    """The valid parts of an invalid pack file, so that conditions can still be checked.
+
+    Returns None when even the `pack:` header is unusable.
+    """
+    try:
+        meta = PackMeta.model_validate(data.get("pack"))
+    except ValidationError:
+        return None, []
+
+    def good(model: type[BaseModel], items: Any) -> list[tuple[int, Any]]:
+        out = []
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            try:
+                out.append((i, model.model_validate(item)))
+            except ValidationError:
+                pass
+        return out
+
+    params: dict[str, Parameter] = {}
+    raw_params = data.get("parameters")
+    if isinstance(raw_params, dict):
+        for name, raw in raw_params.items():
+            try:
+                params[str(name)] = Parameter.model_validate(raw)
+            except ValidationError:
+                pass
+    rules = good(Rule, data.get("rules"))
+    extends = data.get("extends")
+    model = PackFile.model_construct(
+        pack=meta,
+        extends=extends if isinstance(extends, str) else None,
+        sources=[s for _, s in good(Source, data.get("sources"))],
+        parameters=params,
+        rules=[r for _, r in rules],
+        remove=None,
+        not_checked=[n for _, n in good(NotChecked, data.get("not_checked"))],
+    )
+    return model, [i for i, _ in rules]
 
 
 # --------------------------------------------------------------------------------------
@@ -358,6 +406,7 @@ def _compile(
     not_checked: list[NotChecked] = []
     for src in reversed(chain):
         m = src.model
+        problems.extend(src.problems)
         first_source = m.sources[0].id if m.sources else None
         for i, s in enumerate(m.sources):
             if s.id in sources and sources[s.id][1] is src:
@@ -379,7 +428,8 @@ def _compile(
                 problems.extend(_check_cite(pv.cite, src, ("parameters", name, "values", d, "cite"),
                                             m, sources))
         ids_here: dict[str, int] = {}
-        for i, rule in enumerate(m.rules):
+        positions = src.rule_index or list(range(len(m.rules)))
+        for i, rule in zip(positions, m.rules, strict=True):
             if rule.id in ids_here:
                 problems.append(Problem(
                     f"rule id `{rule.id}` is used twice in this file "
@@ -421,14 +471,17 @@ def _compile(
         when = _compile_expr(rule.when, scope, src, (*base, "when"), problems) if rule.when else None
         require = _compile_expr(rule.require, scope, src, (*base, "require"), problems)
         message: dict[str, Template] = {}
+        is_map = isinstance(src.data["rules"][i].get("message"), dict)
         for lang in ("zh", "en"):
-            text = getattr(rule.message, lang) or rule.message.zh
-            key = lang if getattr(rule.message, lang) else "zh"
-            loc = (*base, "message", key) if isinstance(
-                src.data["rules"][i].get("message"), dict) else (*base, "message")
+            text = getattr(rule.message, lang)
+            if text is None:
+                continue  # no English text: the Chinese template serves both
+            loc = (*base, "message", lang) if is_map else (*base, "message")
             tpl = _compile_template(text, scope, src, loc, problems)
             if tpl is not None:
                 message[lang] = tpl
+        if "zh" in message and "en" not in message and rule.message.en is None:
+            message["en"] = message["zh"]
         if require is None or (rule.when and when is None) or len(message) < 2:
             continue
         cite_source = rule.cite.source or (src.model.sources[0].id if src.model.sources else None)

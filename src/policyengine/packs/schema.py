@@ -36,7 +36,7 @@ class Text(_Strict):
         return self.zh
 
 
-BiText = Annotated[Text, BeforeValidator(_text)]
+BiText = Annotated[Text, BeforeValidator(_text, json_schema_input_type=str | Text)]
 
 
 def _cite(value: Any) -> Any:
@@ -56,7 +56,7 @@ class Cite(_Strict):
     quote: str | None = Field(default=None, description="Short quote of the source text")
 
 
-CiteField = Annotated[Cite, BeforeValidator(_cite)]
+CiteField = Annotated[Cite, BeforeValidator(_cite, json_schema_input_type=str | Cite)]
 
 
 class Source(_Strict):
