@@ -16,8 +16,9 @@ EXAMPLE = ROOT / "packs" / "lanzhou_2022" / "examples" / "project.yaml"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "policyengine.cli", *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "policyengine.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def test_validate_refuses_a_misspelt_field_with_exit_2_and_position(write_pack) -> None:
@@ -43,9 +44,21 @@ def test_validate_accepts_the_shipped_packs() -> None:
     assert "✓ lanzhou_2022" in out.stdout
 
 
-def test_evaluate_compliant_example_exits_0_and_json_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["evaluate", "--pack", "lanzhou_2022", str(EXAMPLE), "--as-of", "2023-09-28",
-                 "--format", "json"])
+def test_evaluate_compliant_example_exits_0_and_json_is_complete(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        [
+            "evaluate",
+            "--pack",
+            "lanzhou_2022",
+            str(EXAMPLE),
+            "--as-of",
+            "2023-09-28",
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "compliant"
@@ -55,10 +68,25 @@ def test_evaluate_compliant_example_exits_0_and_json_is_complete(capsys: pytest.
 
 def test_evaluate_non_compliant_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "p.yaml"
-    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("area_m2: 320", "area_m2: 280"),
-                   encoding="utf-8")
-    assert main(["evaluate", "-p", "lanzhou_2022", str(bad), "--as-of", "2023-09-28",
-                 "--format", "markdown"]) == 1
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("area_m2: 320", "area_m2: 280"),
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                "-p",
+                "lanzhou_2022",
+                str(bad),
+                "--as-of",
+                "2023-09-28",
+                "--format",
+                "markdown",
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "不合规" in out and "社区服务面积 280 平方米,低于 300 平方米" in out and "七(一)3" in out
 
@@ -66,8 +94,23 @@ def test_evaluate_non_compliant_exits_1(tmp_path: Path, capsys: pytest.CaptureFi
 def test_evaluate_incomplete_exits_1(tmp_path: Path) -> None:
     rec = tmp_path / "p.yaml"
     rec.write_text("kind: project\nname: 只有名称\n", encoding="utf-8")
-    assert main(["evaluate", "-p", "lanzhou_2022", str(rec), "--as-of", "2023-09-28", "-f", "json",
-                 "-o", str(tmp_path / "r.json")]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "-p",
+                "lanzhou_2022",
+                str(rec),
+                "--as-of",
+                "2023-09-28",
+                "-f",
+                "json",
+                "-o",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == 1
+    )
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["verdict"] == "incomplete"
 
 
@@ -80,8 +123,9 @@ def test_evaluate_incomplete_exits_1(tmp_path: Path) -> None:
         ("- 1\n- 2\n", "must be a mapping"),
     ],
 )
-def test_bad_records_exit_2_with_a_message_not_a_traceback(tmp_path: Path, content: str,
-                                                           fragment: str) -> None:
+def test_bad_records_exit_2_with_a_message_not_a_traceback(
+    tmp_path: Path, content: str, fragment: str
+) -> None:
     rec = tmp_path / "r.yaml"
     rec.write_text(content, encoding="utf-8")
     out = cli("evaluate", "-p", "lanzhou_2022", str(rec), "--as-of", "2023-09-28")
@@ -101,8 +145,21 @@ def test_bad_date_is_a_usage_error() -> None:
 
 
 def test_english_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "-p", "lanzhou_2022", str(EXAMPLE), "--as-of", "2023-09-28",
-                 "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "-p",
+                "lanzhou_2022",
+                str(EXAMPLE),
+                "--as-of",
+                "2023-09-28",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Verdict: compliant" in out and "community.service_area" in out
 

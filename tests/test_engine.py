@@ -37,12 +37,14 @@ def test_a_failure_cites_its_clause_and_shows_the_values(lanzhou: Engine, lanzho
     assert f.citation.quote == "服务面积不低于300平方米"
     assert f.message["zh"] == "社区服务面积 280 平方米,低于 300 平方米"
     assert [(t.text, t.left, t.right) for t in f.trace] == [
-        ("community.site.area_m2 >= param.min_service_area_m2", 280, 300)]
+        ("community.site.area_m2 >= param.min_service_area_m2", 280, 300)
+    ]
     assert report.verdict is Verdict.NON_COMPLIANT
 
 
 def test_a_failed_info_rule_does_not_make_the_subject_non_compliant(
-        lanzhou: Engine, lanzhou_example: dict) -> None:
+    lanzhou: Engine, lanzhou_example: dict
+) -> None:
     lanzhou_example["operator"]["projects_completed"] = 0
     report = lanzhou.evaluate(lanzhou_example, as_of=AS_OF)
     assert report.finding("operator.experience").outcome is Outcome.FAIL
@@ -56,22 +58,27 @@ def test_failure_outranks_unknown(lanzhou: Engine, lanzhou_example: dict) -> Non
 
 
 def test_report_json_names_pack_version_hash_and_date(lanzhou: Engine, lanzhou_example: dict) -> None:
-    data = json.loads(json.dumps(lanzhou.evaluate(lanzhou_example, as_of=AS_OF).to_dict(),
-                                 ensure_ascii=False))
+    data = json.loads(
+        json.dumps(lanzhou.evaluate(lanzhou_example, as_of=AS_OF).to_dict(), ensure_ascii=False)
+    )
     assert data["schema"] == "policyengine.report/1"
     assert data["as_of"] == "2023-09-28"
     [pack] = data["packs"]
     assert pack["id"] == "lanzhou_2022" and pack["version"] == "1.0.0"
     assert pack["content_hash"].startswith("sha256:") and len(pack["content_hash"]) == 71
-    assert data["subject"] == {"kind": "project", "id": "LZ-2022-CG-01",
-                               "name": '城关区示例社区"三社联动"试点项目'}
+    assert data["subject"] == {
+        "kind": "project",
+        "id": "LZ-2022-CG-01",
+        "name": '城关区示例社区"三社联动"试点项目',
+    }
     for f in data["findings"]:
         assert f["citation"]["clause"] and f["citation"]["document"]
         assert f["trace"], f["rule"]
 
 
 def test_decimal_values_survive_json_as_exact_text(write_pack) -> None:
-    pack = load_pack(write_pack("""\
+    pack = load_pack(
+        write_pack("""\
 rules:
   - id: share
     title: 比例
@@ -79,13 +86,23 @@ rules:
     require: funds.purchase_services <= 0.03 * funds.social_assistance
     cite: {clause: "1", quote: 3%}
     message: "{funds.purchase_services}"
-"""))
+""")
+    )
     report = Engine([pack]).evaluate(
-        {"kind": "funding", "funds": {"social_assistance": "5210.00", "purchase_services": "156.31"}},
-        as_of=AS_OF)
+        {
+            "kind": "funding",
+            "funds": {"social_assistance": "5210.00", "purchase_services": "156.31"},
+        },
+        as_of=AS_OF,
+    )
     [entry] = report.to_dict()["findings"][0]["trace"]
-    assert entry == {"text": "funds.purchase_services <= 0.03 * funds.social_assistance", "op": "<=",
-                     "left": "156.31", "right": "156.3", "result": False}
+    assert entry == {
+        "text": "funds.purchase_services <= 0.03 * funds.social_assistance",
+        "op": "<=",
+        "left": "156.31",
+        "right": "156.3",
+        "result": False,
+    }
 
 
 def test_bad_record_raises_record_error_naming_the_field(lanzhou: Engine) -> None:

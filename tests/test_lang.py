@@ -63,12 +63,12 @@ def test_absent_field_is_missing_not_false_and_is_reported() -> None:
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [
-        ("site.area_m2 > 1 and false", False),       # false and unknown is false
+        ("site.area_m2 > 1 and false", False),  # false and unknown is false
         ("site.area_m2 > 1 and true", MISSING),
-        ("site.area_m2 > 1 or true", True),          # true or unknown is true
+        ("site.area_m2 > 1 or true", True),  # true or unknown is true
         ("site.area_m2 > 1 or false", MISSING),
         ("not (site.area_m2 > 1)", MISSING),
-        ("exists(site.area_m2)", False),             # exists never gives unknown
+        ("exists(site.area_m2)", False),  # exists never gives unknown
         ("default(site.area_m2, 0) >= 0", True),
     ],
 )
@@ -96,7 +96,7 @@ STAFF = [
         ('any(staff, s -> s.certification == "intermediate")', True),
         ("all(staff, s -> s.full_time)", False),
         ('len(filter(staff, s -> s.certification in ["intermediate", "senior"])) == 1', True),
-        ("all(filter(staff, s -> s.id == \"zzz\"), s -> s.full_time)", True),  # empty: vacuous truth
+        ('all(filter(staff, s -> s.id == "zzz"), s -> s.full_time)', True),  # empty: vacuous truth
         ('"a" in ["a", "b"] and "x" not in ["a", "b"]', True),
     ],
 )
@@ -115,7 +115,10 @@ def test_count_with_an_unknown_item_is_unknown() -> None:
 
 def test_any_is_true_if_one_item_is_true_even_when_another_is_unknown() -> None:
     staff = [{"full_time": True}, {}]
-    assert compile_condition("any(staff, s -> s.full_time)", scope()).evaluate(station(staff=staff)).value is True
+    assert (
+        compile_condition("any(staff, s -> s.full_time)", scope()).evaluate(station(staff=staff)).value
+        is True
+    )
 
 
 def test_sum_and_arithmetic_stay_decimal() -> None:
@@ -182,7 +185,7 @@ def test_unknown_field_suggests_the_closest_name_with_position() -> None:
         ("site.area_m2.__class__ == 1", UnknownFieldError),
         ("model_config == 1", UnknownFieldError),
         ('__import__("os") == 1', UnknownFunctionError),
-        ("getattr(site, \"x\") == 1", UnknownFunctionError),
+        ('getattr(site, "x") == 1', UnknownFunctionError),
         ('eval("1") == 1', UnknownFunctionError),
         ("site.model_dump == 1", UnknownFieldError),
         ("(s -> s)(1) == 1", ConditionSyntaxError),
@@ -233,7 +236,9 @@ def test_overlong_expression_is_refused() -> None:
         compile_condition(" or ".join(["true"] * 2000), scope())
 
 
-@pytest.mark.parametrize("expr", ["(" * 100 + "true" + ")" * 100, "not " * 300 + "true", "- " * 300 + "1 > 0"])
+@pytest.mark.parametrize(
+    "expr", ["(" * 100 + "true" + ")" * 100, "not " * 300 + "true", "- " * 300 + "1 > 0"]
+)
 def test_deep_nesting_is_refused(expr: str) -> None:
     with pytest.raises(ConditionLimitError):
         compile_condition(expr, scope())

@@ -49,14 +49,20 @@ def test_unknown_keys_are_errors_with_did_you_mean() -> None:
 
 def test_chinese_labels_and_dates_are_accepted() -> None:
     rec = validate_record(
-        {"kind": "station", "level": "县级社工总站", "established": "2022年9月27日",
-         "staff": [{"certification": "中级"}, {"certification": "助理社会工作师"}]},
+        {
+            "kind": "station",
+            "level": "县级社工总站",
+            "established": "2022年9月27日",
+            "staff": [{"certification": "中级"}, {"certification": "助理社会工作师"}],
+        },
         BUILTIN_SUBJECTS,
     )
     assert rec.level == "county_centre"  # type: ignore[attr-defined]
     assert rec.established == date(2022, 9, 27)  # type: ignore[attr-defined]
     assert [s.certification for s in rec.staff] == [  # type: ignore[attr-defined]
-        Certification.intermediate, Certification.assistant]
+        Certification.intermediate,
+        Certification.assistant,
+    ]
 
 
 def test_impossible_date_is_refused() -> None:

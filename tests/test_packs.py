@@ -99,8 +99,10 @@ def test_python_tags_are_refused(write_pack) -> None:
 
 
 def test_rule_without_quote_and_cite_to_unknown_source(write_pack) -> None:
-    body = RULE.replace("cite: {clause: 七(一)3, quote: 服务面积不低于300平方米}",
-                        "cite: {source: dco, clause: 七(一)3}")
+    body = RULE.replace(
+        "cite: {clause: 七(一)3, quote: 服务面积不低于300平方米}",
+        "cite: {source: dco, clause: 七(一)3}",
+    )
     messages = [m for _, _, m, _ in problems(write_pack(body))]
     assert any("needs a `quote`" in m for m in messages)
 
@@ -141,15 +143,20 @@ def test_parameters_are_looked_up_by_the_as_of_date(write_pack) -> None:
 
 
 def test_extends_overrides_and_removes_by_id(write_pack) -> None:
-    write_pack(PARAM_PACK + """\
+    write_pack(
+        PARAM_PACK
+        + """\
   - id: staff.count
     title: 人数
     subject: station
     require: len(staff) >= 2
     cite: {clause: 九(二), quote: 人员}
     message: 少
-""", pid="base")
-    child = write_pack("""\
+""",
+        pid="base",
+    )
+    child = write_pack(
+        """\
 extends: ../base
 parameters:
   min_area:
@@ -165,12 +172,15 @@ rules:
     require: plaque_hung
     cite: {clause: 九(一), quote: 挂牌}
     message: 未挂牌
-""", pid="child")
+""",
+        pid="child",
+    )
     pack = load_pack(child)
     assert pack.chain == ["child", "base"]
     assert [r.id for r in pack.rules] == ["site.area", "site.plaque"]
-    report = Engine([pack]).evaluate({"kind": "station", "site": {"area_m2": 250}, "plaque_hung": True},
-                                     as_of=date(2023, 1, 1))
+    report = Engine([pack]).evaluate(
+        {"kind": "station", "site": {"area_m2": 250}, "plaque_hung": True}, as_of=date(2023, 1, 1)
+    )
     assert report.verdict == "compliant"  # 250 >= the child's 200
 
 

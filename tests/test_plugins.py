@@ -17,17 +17,36 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--target", str(target), str(FIXTURE)],
-        check=True, cwd=build, env={**os.environ, "PIP_NO_INPUT": "1"},
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(FIXTURE),
+        ],
+        check=True,
+        cwd=build,
+        env={**os.environ, "PIP_NO_INPUT": "1"},
     )
     return target
 
 
 def run(site: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "policyengine.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "policyengine.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
 
 
 @pytest.mark.slow
@@ -41,23 +60,40 @@ def test_installed_plugin_registers_its_pack(plugin_site: Path) -> None:
 @pytest.mark.slow
 def test_installed_plugin_function_is_usable_in_conditions(plugin_site: Path, tmp_path: Path) -> None:
     record = tmp_path / "funding.yaml"
-    record.write_text("kind: funding\nfunds: {social_assistance: 5210.00, purchase_services: 156.31}\n",
-                      encoding="utf-8")
-    out = run(plugin_site, "evaluate", "--pack", "demo_region", str(record), "--as-of", "2023-01-01",
-              "--format", "json")
+    record.write_text(
+        "kind: funding\nfunds: {social_assistance: 5210.00, purchase_services: 156.31}\n",
+        encoding="utf-8",
+    )
+    out = run(
+        plugin_site,
+        "evaluate",
+        "--pack",
+        "demo_region",
+        str(record),
+        "--as-of",
+        "2023-01-01",
+        "--format",
+        "json",
+    )
     assert out.returncode == 1, out.stderr  # 156.31 / 5210 is above 3%
     assert '"outcome": "fail"' in out.stdout
-    record.write_text("kind: funding\nfunds: {social_assistance: 5210.00, purchase_services: 156.30}\n",
-                      encoding="utf-8")
-    assert run(plugin_site, "evaluate", "--pack", "demo_region", str(record), "--as-of",
-               "2023-01-01").returncode == 0
+    record.write_text(
+        "kind: funding\nfunds: {social_assistance: 5210.00, purchase_services: 156.30}\n",
+        encoding="utf-8",
+    )
+    assert (
+        run(plugin_site, "evaluate", "--pack", "demo_region", str(record), "--as-of", "2023-01-01").returncode
+        == 0
+    )
 
 
 def test_without_the_plugin_its_function_is_unknown(write_pack) -> None:
     from policyengine import PackError, load_pack
 
-    d = write_pack((FIXTURE / "src/pe_demo_plugin/packs/demo_region/pack.yaml").read_text(
-        encoding="utf-8"), head=False)
+    d = write_pack(
+        (FIXTURE / "src/pe_demo_plugin/packs/demo_region/pack.yaml").read_text(encoding="utf-8"),
+        head=False,
+    )
     with pytest.raises(PackError, match="no function `share`"):
         load_pack(d)
 

@@ -88,13 +88,13 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise self._fail(
                 f"YAML aliases (*{event.anchor}) are not allowed",
                 event.start_mark,
                 "write the value out in full, or share it through `extends:`",
             )
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if getattr(event, "anchor", None):
             raise self._fail(
                 f"YAML anchors (&{event.anchor}) are not allowed",
@@ -109,7 +109,7 @@ class _Loader(yaml.SafeLoader):
                     event.start_mark,
                     "flatten the structure; no pack or record needs this depth",
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -121,13 +121,11 @@ class _Loader(yaml.SafeLoader):
         yield data
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             try:
                 hash(key)
             except TypeError:
-                raise self._fail(
-                    "a mapping key must be a plain value", key_node.start_mark
-                ) from None
+                raise self._fail("a mapping key must be a plain value", key_node.start_mark) from None
             if key in data:
                 first = data.key_pos[key]
                 raise self._fail(
@@ -135,7 +133,7 @@ class _Loader(yaml.SafeLoader):
                     key_node.start_mark,
                     "YAML keeps only one of them; remove or rename the other",
                 )
-            data[key] = self.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+            data[key] = self.construct_object(value_node, deep=True)
             data.key_pos[key] = _pos(key_node)
             data.value_pos[key] = _pos(value_node)
 
@@ -144,15 +142,13 @@ class _Loader(yaml.SafeLoader):
         data.pos = _pos(node)
         data.item_pos = [_pos(n) for n in node.value]
         yield data
-        data.extend(self.construct_object(n, deep=True) for n in node.value)  # type: ignore[no-untyped-call]
+        data.extend(self.construct_object(n, deep=True) for n in node.value)
 
     def construct_decimal(self, node: ScalarNode) -> Decimal:
-        text = str(self.construct_scalar(node)).replace("_", "").strip()  # type: ignore[no-untyped-call]
+        text = str(self.construct_scalar(node)).replace("_", "").strip()
         lowered = text.lower()
         if lowered in (".nan", ".inf", "+.inf", "-.inf"):
-            raise self._fail(
-                f"{text} is not a usable number", node.start_mark, "write a finite number"
-            )
+            raise self._fail(f"{text} is not a usable number", node.start_mark, "write a finite number")
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -201,7 +197,7 @@ def load_yaml_text(text: str, filename: str = "<string>") -> Any:
     except yaml.YAMLError as exc:
         raise PackError([Problem(f"YAML: {exc}", Location(filename), None, "yaml")]) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def load_yaml_file(path: Path) -> Any:
@@ -225,8 +221,13 @@ def load_yaml_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PackError(
-            [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", Location(str(path)),
-                     "save the file as UTF-8")]
+            [
+                Problem(
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                    Location(str(path)),
+                    "save the file as UTF-8",
+                )
+            ]
         ) from None
     return load_yaml_text(text, str(path))
 

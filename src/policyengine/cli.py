@@ -54,11 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
 
     ev = sub.add_parser("evaluate", help="evaluate a record file against packs")
-    ev.add_argument("--pack", "-p", action="append", required=True, metavar="ID",
-                    help="pack id or directory (repeat for several)")
+    ev.add_argument(
+        "--pack",
+        "-p",
+        action="append",
+        required=True,
+        metavar="ID",
+        help="pack id or directory (repeat for several)",
+    )
     ev.add_argument("file", type=Path, metavar="FILE", help="record file: .yaml .yml .json .jsonl")
-    ev.add_argument("--as-of", type=_date, default=None,
-                    help="evaluation date, YYYY-MM-DD (default: today)")
+    ev.add_argument("--as-of", type=_date, default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     ev.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh")
     ev.add_argument("--kind", default=None, help="subject kind if the record has no `kind:`")
@@ -110,12 +115,19 @@ def cmd_packs(args: argparse.Namespace) -> int:
             pack = registry.load(path)
         except PolicyEngineError as exc:
             problems.append(exc.render())
-            rows.append({"id": pid, "version": "?", "rules": None, "title": "(invalid)",
-                         "path": str(path)})
+            rows.append({"id": pid, "version": "?", "rules": None, "title": "(invalid)", "path": str(path)})
             continue
-        rows.append({"id": pack.id, "version": pack.version, "rules": len(pack.rules),
-                     "subjects": pack.subjects(), "title": pack.title.zh,
-                     "extends": pack.chain[1:], "path": str(path)})
+        rows.append(
+            {
+                "id": pack.id,
+                "version": pack.version,
+                "rules": len(pack.rules),
+                "subjects": pack.subjects(),
+                "title": pack.title.zh,
+                "extends": pack.chain[1:],
+                "path": str(path),
+            }
+        )
     if args.format == "json":
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -124,8 +136,13 @@ def cmd_packs(args: argparse.Namespace) -> int:
 
         table = Table("id", "version", "rules", "subjects", "title")
         for r in rows:
-            table.add_row(r["id"], r["version"], str(r["rules"] if r["rules"] is not None else "?"),
-                          ", ".join(r.get("subjects", [])), r["title"])
+            table.add_row(
+                r["id"],
+                r["version"],
+                str(r["rules"] if r["rules"] is not None else "?"),
+                ", ".join(r.get("subjects", [])),
+                r["title"],
+            )
         Console(width=120).print(table)
     for text in problems:
         print(text, file=sys.stderr)
@@ -159,8 +176,15 @@ def cmd_pack(args: argparse.Namespace) -> int:
             for name, p in pack.parameters.items()
         },
         "rules": [
-            {"id": r.id, "subject": r.subject, "severity": r.severity, "title": r.rule.title.zh,
-             "clause": r.rule.cite.clause, "when": r.rule.when, "require": r.rule.require}
+            {
+                "id": r.id,
+                "subject": r.subject,
+                "severity": r.severity,
+                "title": r.rule.title.zh,
+                "clause": r.rule.cite.clause,
+                "when": r.rule.when,
+                "require": r.rule.require,
+            }
             for r in pack.rules
         ],
         "not_checked": [n.model_dump() for n in pack.not_checked],
@@ -176,7 +200,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     for s in pack.sources.values():
         console.print(f"  source {s.id}: {s.title.zh} ({s.published or ''})")
     params = Table("parameter", "value", "unit", "clause", title=f"parameters on {when}")
-    for name, info in data["parameters"].items():  # type: ignore[attr-defined]
+    for name, info in data["parameters"].items():
         cite = info["cite"] or {}
         shown = "—" if name in absent else str(info["value"])
         params.add_row(name, shown, info["unit"] or "", cite.get("clause", ""))
@@ -211,8 +235,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(exc.render(), file=sys.stderr)
             print(f"✗ {raw}: {len(exc.problems)} problem(s)", file=sys.stderr)
             continue
-        print(f"✓ {pack.id} {pack.version}: {len(pack.rules)} rules, "
-              f"{len(pack.parameters)} parameters, {n_cases} test cases")
+        print(
+            f"✓ {pack.id} {pack.version}: {len(pack.rules)} rules, "
+            f"{len(pack.parameters)} parameters, {n_cases} test cases"
+        )
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
@@ -226,9 +252,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format not in formats:
         from .errors import Problem
 
-        raise PolicyEngineError([Problem(
-            f"unknown format `{args.format}`", None, f"use one of {', '.join(sorted(formats))}",
-            "usage")])
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"unknown format `{args.format}`",
+                    None,
+                    f"use one of {', '.join(sorted(formats))}",
+                    "usage",
+                )
+            ]
+        )
     engine = Engine.from_packs(args.pack)
     as_of = args.as_of or date.today()
     records = list(read_records(args.file))
@@ -293,24 +326,47 @@ def _report_schema() -> dict[str, Any]:
         "required": ["schema", "subject", "packs", "as_of", "verdict", "counts", "findings"],
         "properties": {
             "schema": {"const": "policyengine.report/1"},
-            "subject": {"type": "object", "properties": {
-                "kind": {"type": "string"}, "id": {"type": ["string", "null"]},
-                "name": {"type": ["string", "null"]}}},
-            "packs": {"type": "array", "items": {"type": "object", "required": [
-                "id", "version", "content_hash"]}},
+            "subject": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "id": {"type": ["string", "null"]},
+                    "name": {"type": ["string", "null"]},
+                },
+            },
+            "packs": {
+                "type": "array",
+                "items": {"type": "object", "required": ["id", "version", "content_hash"]},
+            },
             "as_of": {"type": "string", "format": "date"},
             "verdict": {"enum": ["compliant", "non_compliant", "incomplete"]},
             "counts": {"type": "object"},
-            "findings": {"type": "array", "items": {"type": "object", "properties": {
-                "pack": {"type": "string"}, "rule": {"type": "string"}, "title": text,
-                "outcome": outcome, "severity": {"enum": ["error", "warning", "info"]},
-                "message": text,
-                "citation": {"type": "object", "properties": {
-                    "source": {"type": ["string", "null"]},
-                    "document": {"type": ["string", "null"]},
-                    "clause": {"type": "string"}, "quote": {"type": ["string", "null"]}}},
-                "trace": {"type": "array"}, "missing": {"type": "array"},
-                "error": {"type": ["string", "null"]}}}},
+            "findings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "pack": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "title": text,
+                        "outcome": outcome,
+                        "severity": {"enum": ["error", "warning", "info"]},
+                        "message": text,
+                        "citation": {
+                            "type": "object",
+                            "properties": {
+                                "source": {"type": ["string", "null"]},
+                                "document": {"type": ["string", "null"]},
+                                "clause": {"type": "string"},
+                                "quote": {"type": ["string", "null"]},
+                            },
+                        },
+                        "trace": {"type": "array"},
+                        "missing": {"type": "array"},
+                        "error": {"type": ["string", "null"]},
+                    },
+                },
+            },
         },
     }
 

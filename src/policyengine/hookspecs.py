@@ -73,5 +73,3 @@ def policyengine_report_formats() -> dict[str, Formatter]:  # type: ignore[empty
     Called once when the command line starts. Return ``{name: formatter}``; a formatter
     takes a :class:`policyengine.Report` and a language ("zh" or "en") and returns text.
     """
-
-

@@ -31,9 +31,15 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except Exception as exc:  # a broken third-party plugin must not be a traceback
             raise PluginError(
-                [Problem(f"a plugin in the `{ENTRY_POINT_GROUP}` entry-point group failed to "
-                         f"load: {type(exc).__name__}: {exc}",
-                         None, "reinstall or uninstall that plugin", "plugin")]
+                [
+                    Problem(
+                        f"a plugin in the `{ENTRY_POINT_GROUP}` entry-point group failed to "
+                        f"load: {type(exc).__name__}: {exc}",
+                        None,
+                        "reinstall or uninstall that plugin",
+                        "plugin",
+                    )
+                ]
             ) from exc
     return pm
 
@@ -128,8 +134,7 @@ class PackRegistry:
                     pid = _peek_id(directory)
                     if pid in found and found[pid].resolve() != directory.resolve():
                         raise PluginError(
-                            f"two plugins provide a pack with id `{pid}`: "
-                            f"{found[pid]} and {directory}"
+                            f"two plugins provide a pack with id `{pid}`: {found[pid]} and {directory}"
                         )
                     found[pid] = directory
             self._dirs = dict(sorted(found.items()))
@@ -143,13 +148,18 @@ class PackRegistry:
         if pack_id in dirs:
             return dirs[pack_id]
         suggestion = did_you_mean(pack_id, dirs)
-        raise PackNotFoundError([Problem(
-            f"no pack with id `{pack_id}`",
-            None,
-            f"did you mean `{suggestion}`?" if suggestion
-            else f"installed packs: {', '.join(dirs) or 'none'} (or give a directory path)",
-            "not-found",
-        )])
+        raise PackNotFoundError(
+            [
+                Problem(
+                    f"no pack with id `{pack_id}`",
+                    None,
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
+                    else f"installed packs: {', '.join(dirs) or 'none'} (or give a directory path)",
+                    "not-found",
+                )
+            ]
+        )
 
     def resolver(self) -> Any:
         def resolve(name: str, base: Path) -> Path:
@@ -165,8 +175,9 @@ class PackRegistry:
         from .packs.loader import load_pack
 
         path = Path(spec)
-        directory = path if (path / "pack.yaml").exists() or path.name == "pack.yaml" \
-            else self.path_of(str(spec))
+        directory = (
+            path if (path / "pack.yaml").exists() or path.name == "pack.yaml" else self.path_of(str(spec))
+        )
         key = str(directory.resolve())
         if key not in self._cache:
             self._cache[key] = load_pack(
@@ -188,10 +199,16 @@ def _peek_id(directory: Path) -> str:
     except (PackError, KeyError, TypeError):
         pass
     if not (directory / "pack.yaml").exists():
-        raise PluginError([Problem(
-            "a plugin registered a pack directory without pack.yaml",
-            Location(str(directory)), None, "plugin",
-        )])
+        raise PluginError(
+            [
+                Problem(
+                    "a plugin registered a pack directory without pack.yaml",
+                    Location(str(directory)),
+                    None,
+                    "plugin",
+                )
+            ]
+        )
     return directory.name
 
 

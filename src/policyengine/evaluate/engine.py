@@ -31,8 +31,15 @@ class Engine:
         from ..plugins import default_subjects
 
         if not packs:
-            raise PackError([Problem("an engine needs at least one pack", None,
-                                     "pass pack ids or directories to Engine.from_packs")])
+            raise PackError(
+                [
+                    Problem(
+                        "an engine needs at least one pack",
+                        None,
+                        "pass pack ids or directories to Engine.from_packs",
+                    )
+                ]
+            )
         ids = [p.id for p in packs]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
@@ -41,8 +48,7 @@ class Engine:
         self.subjects = dict(subjects if subjects is not None else default_subjects())
         self.max_steps = max_steps
         self._pack_refs = tuple(
-            PackRef(p.id, p.version, p.content_hash,
-                    {"zh": p.title.zh, "en": p.title.en or p.title.zh})
+            PackRef(p.id, p.version, p.content_hash, {"zh": p.title.zh, "en": p.title.en or p.title.zh})
             for p in self.packs
         )
         # Rules grouped by subject kind, once.
@@ -111,10 +117,14 @@ class Engine:
             eff = pack.meta.effective
             span = f"{eff.from_ or '…'} – {eff.to or '…'}" if eff else ""
             for rule in rules:
-                yield _finding(rule, Outcome.NOT_APPLICABLE, {
-                    "zh": f"{as_of.isoformat()} 不在本政策有效期({span})内",
-                    "en": f"{as_of.isoformat()} is outside the policy's effective period ({span})",
-                })
+                yield _finding(
+                    rule,
+                    Outcome.NOT_APPLICABLE,
+                    {
+                        "zh": f"{as_of.isoformat()} 不在本政策有效期({span})内",
+                        "en": f"{as_of.isoformat()} is outside the policy's effective period ({span})",
+                    },
+                )
             return
         params, absent = pack.params_at(as_of)
         ctx = Ctx(subject, params, as_of, None, self.max_steps)
@@ -123,8 +133,7 @@ class Engine:
             if rule.when is not None:
                 lacking += [absent[n] for n in rule.when.params_used if n in absent]
             if lacking:
-                yield _finding(rule, Outcome.ERROR, {"zh": lacking[0], "en": lacking[0]},
-                               error=lacking[0])
+                yield _finding(rule, Outcome.ERROR, {"zh": lacking[0], "en": lacking[0]}, error=lacking[0])
                 continue
             ctx.trace = [] if trace else None
             ctx.missing = []
@@ -134,8 +143,13 @@ class Engine:
                 yield self._run_rule(rule, ctx)
             except (EvaluationError, EvaluationLimitError) as exc:
                 text = exc.render()
-                yield _finding(rule, Outcome.ERROR, {"zh": f"无法评估:{text}", "en": text},
-                               trace=tuple(ctx.trace or ()), error=text)
+                yield _finding(
+                    rule,
+                    Outcome.ERROR,
+                    {"zh": f"无法评估:{text}", "en": text},
+                    trace=tuple(ctx.trace or ()),
+                    error=text,
+                )
 
     def _run_rule(self, rule: CompiledRule, ctx: Ctx) -> Finding:
         if rule.when is not None:
@@ -143,17 +157,26 @@ class Engine:
             if applies is MISSING:
                 return self._unknown(rule, ctx, applicability=True)
             if not applies:
-                return _finding(rule, Outcome.NOT_APPLICABLE, {
-                    "zh": f"不适用:{rule.when.source}",
-                    "en": f"not applicable: {rule.when.source}",
-                }, trace=tuple(ctx.trace or ()))
+                return _finding(
+                    rule,
+                    Outcome.NOT_APPLICABLE,
+                    {
+                        "zh": f"不适用:{rule.when.source}",
+                        "en": f"not applicable: {rule.when.source}",
+                    },
+                    trace=tuple(ctx.trace or ()),
+                )
         result = rule.require.run(ctx)
         if result is MISSING:
             return self._unknown(rule, ctx)
         if result:
             title = rule.rule.title
-            return _finding(rule, Outcome.PASS, {"zh": title.zh, "en": title.en or title.zh},
-                            trace=tuple(ctx.trace or ()))
+            return _finding(
+                rule,
+                Outcome.PASS,
+                {"zh": title.zh, "en": title.en or title.zh},
+                trace=tuple(ctx.trace or ()),
+            )
         message = {lang: tpl.render(ctx, lang) for lang, tpl in rule.message.items()}
         return _finding(rule, Outcome.FAIL, message, trace=tuple(ctx.trace or ()))
 
@@ -162,10 +185,16 @@ class Engine:
         fields = "、".join(missing) or "?"
         what_zh = "无法判断是否适用" if applicability else "无法判断"
         what_en = "cannot tell whether the rule applies" if applicability else "cannot decide"
-        return _finding(rule, Outcome.UNKNOWN, {
-            "zh": f"{what_zh}:缺少 {fields}",
-            "en": f"{what_en}: missing {', '.join(missing) or '?'}",
-        }, trace=tuple(ctx.trace or ()), missing=missing)
+        return _finding(
+            rule,
+            Outcome.UNKNOWN,
+            {
+                "zh": f"{what_zh}:缺少 {fields}",
+                "en": f"{what_en}: missing {', '.join(missing) or '?'}",
+            },
+            trace=tuple(ctx.trace or ()),
+            missing=missing,
+        )
 
 
 def _finding(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
 
 from .._format import format_value
 from .report import Finding, Outcome, Report, jsonable
@@ -97,7 +97,9 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         + ", ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in counts.items() if v)
     )
     lines += ["", f"## {lab['findings']}", ""]
-    lines.append(f"| {lab['rule']} | {lab['outcome']} | {lab['severity']} | {lab['message']} | {lab['citation']} |")
+    lines.append(
+        f"| {lab['rule']} | {lab['outcome']} | {lab['severity']} | {lab['message']} | {lab['citation']} |"
+    )
     lines.append("|---|---|---|---|---|")
     for f in report.findings:
         msg = f.message.get(lang) or f.message["zh"]
@@ -144,11 +146,18 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
     from rich.text import Text
 
     lab = _l(lang)
-    console = Console(width=width, record=True, force_terminal=color, color_system="standard"
-                      if color else None, file=_Null())
+    console = Console(  # rendering goes to the recorder only
+        width=width,
+        record=True,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        file=io.StringIO(),
+    )
     subj = report.subject
-    head = (f"{lab['subject']}: {subj.label()}  {lab['as_of']}: {report.as_of.isoformat()}  "
-            f"{lab['packs']}: " + ", ".join(f"{p.id} {p.version}" for p in report.packs))
+    head = (
+        f"{lab['subject']}: {subj.label()}  {lab['as_of']}: {report.as_of.isoformat()}  "
+        f"{lab['packs']}: " + ", ".join(f"{p.id} {p.version}" for p in report.packs)
+    )
     console.print(head)
     table = Table(show_lines=False, expand=True)
     table.add_column(lab["rule"], overflow="fold", ratio=3)
@@ -163,17 +172,8 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
             f.citation.clause,
         )
     console.print(table)
-    console.print(f"{lab['verdict']}: {verdict_label(report, lang)}  "
-                  + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}"
-                              for k, v in report.counts().items() if v))
+    console.print(
+        f"{lab['verdict']}: {verdict_label(report, lang)}  "
+        + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)
+    )
     return console.export_text(styles=color)
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
-
-

@@ -158,8 +158,12 @@ class PackRef:
     title: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "content_hash": self.content_hash,
-                "title": dict(self.title)}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "title": dict(self.title),
+        }
 
 
 @dataclass(frozen=True)

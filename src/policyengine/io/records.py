@@ -32,8 +32,9 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=_decimal)
         except json.JSONDecodeError as exc:
-            raise RecordError([Problem(f"invalid JSON: {exc.msg}",
-                                       Location(str(path), exc.lineno, exc.colno))]) from None
+            raise RecordError(
+                [Problem(f"invalid JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno))]
+            ) from None
         yield from _many(path, data)
     elif suffix == ".jsonl":
         with path.open(encoding="utf-8-sig") as fh:
@@ -43,12 +44,20 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
                 try:
                     yield f"{path}:{n}", json.loads(line, parse_float=_decimal)
                 except json.JSONDecodeError as exc:
-                    raise RecordError([Problem(f"invalid JSON: {exc.msg}",
-                                               Location(str(path), n, exc.colno))]) from None
+                    raise RecordError(
+                        [Problem(f"invalid JSON: {exc.msg}", Location(str(path), n, exc.colno))]
+                    ) from None
     else:
-        raise RecordError([Problem(
-            f"cannot read {suffix or 'this'} files", Location(str(path)),
-            f"give one of {', '.join(SUFFIXES)}", "input")])
+        raise RecordError(
+            [
+                Problem(
+                    f"cannot read {suffix or 'this'} files",
+                    Location(str(path)),
+                    f"give one of {', '.join(SUFFIXES)}",
+                    "input",
+                )
+            ]
+        )
 
 
 def _decimal(text: str) -> Any:

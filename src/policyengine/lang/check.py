@@ -115,12 +115,12 @@ class _Checker:
                 if not _same(item, k):
                     raise ConditionTypeError(
                         f"a list mixes {item.describe()} and {k.describe()}",
-                        self.source, i.start, i.end,
+                        self.source,
+                        i.start,
+                        i.end,
                     )
                 if k.kind == "list":
-                    raise ConditionTypeError(
-                        "lists of lists are not supported", self.source, i.start, i.end
-                    )
+                    raise ConditionTypeError("lists of lists are not supported", self.source, i.start, i.end)
             return TypeInfo("list", item=item)
         if isinstance(node, ast.Neg):
             self.expect(node.operand, self.visit(node.operand, env), "number", "`-` needs a number")
@@ -131,7 +131,10 @@ class _Checker:
         if isinstance(node, ast.BoolOp):
             for operand in node.operands:
                 self.expect(
-                    operand, self.visit(operand, env), "bool", f"`{node.op}` joins true/false values"
+                    operand,
+                    self.visit(operand, env),
+                    "bool",
+                    f"`{node.op}` joins true/false values",
                 )
             return BOOL
         if isinstance(node, ast.Arith):
@@ -149,7 +152,9 @@ class _Checker:
             raise ConditionTypeError(
                 "`x -> ...` may only appear as the second argument of count, any, all, sum, "
                 "min, max or filter",
-                self.source, node.start, node.end,
+                self.source,
+                node.start,
+                node.end,
             )
         raise ConditionTypeError("unsupported expression", self.source, node.start, node.end)
 
@@ -174,7 +179,9 @@ class _Checker:
             if len(node.parts) > 1:
                 raise UnknownFieldError(
                     "`as_of` is the evaluation date and has no fields",
-                    self.source, node.part_starts[1], node.end,
+                    self.source,
+                    node.part_starts[1],
+                    node.end,
                     hint="use year(as_of) or month(as_of)",
                 )
             self.out.refs[node] = AsOfRef()
@@ -189,9 +196,14 @@ class _Checker:
                 suggestion = did_you_mean(name, self.scope.params)
                 raise UnknownFieldError(
                     f"the pack has no parameter `{name}`",
-                    self.source, node.part_starts[1], node.end,
-                    hint=(f"did you mean `param.{suggestion}`?" if suggestion else
-                          "declare it under `parameters:`"),
+                    self.source,
+                    node.part_starts[1],
+                    node.end,
+                    hint=(
+                        f"did you mean `param.{suggestion}`?"
+                        if suggestion
+                        else "declare it under `parameters:`"
+                    ),
                 )
             self.out.refs[node] = ParamRef(name)
             self.out.params_used.add(name)
@@ -209,14 +221,18 @@ class _Checker:
                 prev = ".".join(node.parts[:i])
                 raise ConditionTypeError(
                     f"`{prev}` is a list, so `.{name}` has no single value",
-                    self.source, offset, offset + len(name),
+                    self.source,
+                    offset,
+                    offset + len(name),
                     hint=f"use a quantifier, e.g. count({prev}, x -> x.{name} ...)",
                 )
             if current.kind != "model" or current.model is None:
                 prev = ".".join(node.parts[:i])
                 raise UnknownFieldError(
                     f"`{prev}` is a {current.describe()} and has no fields",
-                    self.source, offset, offset + len(name),
+                    self.source,
+                    offset,
+                    offset + len(name),
                 )
             fields = current.model.model_fields
             if name not in fields:
@@ -227,8 +243,11 @@ class _Checker:
                 where = current.model.__name__
                 raise UnknownFieldError(
                     f"{where} has no field `{name}`",
-                    self.source, offset, offset + len(name),
-                    hint=f"did you mean `{suggestion}`?" if suggestion
+                    self.source,
+                    offset,
+                    offset + len(name),
+                    hint=f"did you mean `{suggestion}`?"
+                    if suggestion
                     else f"its fields are: {', '.join(candidates)}",
                 )
             current = field_type_info(fields[name].annotation)
@@ -240,22 +259,28 @@ class _Checker:
         for side, kind in ((node.left, left), (node.right, right)):
             if kind.kind in ("list", "model"):
                 raise ConditionTypeError(
-                    f"cannot compare a {kind.describe()}", self.source, side.start, side.end,
+                    f"cannot compare a {kind.describe()}",
+                    self.source,
+                    side.start,
+                    side.end,
                     hint="compare one of its fields, or use count(...)/len(...)",
                 )
         if not _same(left, right):
             raise ConditionTypeError(
                 f"cannot compare a {left.kind} with a {right.kind}",
-                self.source, node.start, node.end,
-                hint='write dates as date("2022-09-27")' if "date" in (left.kind, right.kind)
-                else None,
+                self.source,
+                node.start,
+                node.end,
+                hint='write dates as date("2022-09-27")' if "date" in (left.kind, right.kind) else None,
             )
         if node.op in ("<", "<=", ">", ">="):
             for side, kind in ((node.left, left), (node.right, right)):
                 if kind.kind not in ("number", "date", "any"):
                     raise ConditionTypeError(
                         f"`{node.op}` orders numbers or dates, not a {kind.kind}",
-                        self.source, side.start, side.end,
+                        self.source,
+                        side.start,
+                        side.end,
                     )
         self.choices(left, node.right)
         self.choices(right, node.left)
@@ -277,9 +302,14 @@ class _Checker:
                             suggestion = code
                 raise ConditionTypeError(
                     f'"{lit.value}" is not a possible value here',
-                    self.source, lit.start, lit.end,
-                    hint=(f'did you mean "{suggestion}"?' if suggestion else
-                          "possible values: " + ", ".join(f'"{c}"' for c in kind.choices)),
+                    self.source,
+                    lit.start,
+                    lit.end,
+                    hint=(
+                        f'did you mean "{suggestion}"?'
+                        if suggestion
+                        else "possible values: " + ", ".join(f'"{c}"' for c in kind.choices)
+                    ),
                 )
 
     def in_(self, node: ast.In, env: dict[str, TypeInfo]) -> TypeInfo:
@@ -290,14 +320,18 @@ class _Checker:
         if container.kind not in ("list", "any"):
             raise ConditionTypeError(
                 f"`in` needs a list on its right, but this is a {container.describe()}",
-                self.source, node.container.start, node.container.end,
+                self.source,
+                node.container.start,
+                node.container.end,
                 hint='write a list: x in ["a", "b"]',
             )
         element = container.item or ANY
         if not _same(item, element):
             raise ConditionTypeError(
                 f"looking for a {item.kind} in a list of {element.describe()}",
-                self.source, node.start, node.end,
+                self.source,
+                node.start,
+                node.end,
             )
         self.choices(item, node.container)
         return BOOL
@@ -310,7 +344,9 @@ class _Checker:
             if len(node.args) != 1 or not isinstance(node.args[0], ast.Path):
                 raise ConditionTypeError(
                     "exists(...) takes one field path, e.g. exists(site.area_m2)",
-                    self.source, node.start, node.end,
+                    self.source,
+                    node.start,
+                    node.end,
                 )
             self.visit(node.args[0], env)
             return BOOL
@@ -324,7 +360,9 @@ class _Checker:
             if not _same(value, fallback):
                 raise ConditionTypeError(
                     f"the fallback is a {fallback.kind} but the value is a {value.kind}",
-                    self.source, node.args[1].start, node.args[1].end,
+                    self.source,
+                    node.args[1].start,
+                    node.args[1].end,
                 )
             return value if value.kind != "any" else fallback
         func = self.scope.functions.get(name)
@@ -333,14 +371,17 @@ class _Checker:
             suggestion = did_you_mean(name, known)
             raise UnknownFunctionError(
                 f"there is no function `{name}`",
-                self.source, node.start, node.start + len(name),
-                hint=f"did you mean `{suggestion}`?" if suggestion
-                else f"available: {', '.join(known)}",
+                self.source,
+                node.start,
+                node.start + len(name),
+                hint=f"did you mean `{suggestion}`?" if suggestion else f"available: {', '.join(known)}",
             )
         if len(node.args) != len(func.params):
             raise ConditionTypeError(
                 f"{name}(...) takes {len(func.params)} argument(s), got {len(node.args)}",
-                self.source, node.start, node.end,
+                self.source,
+                node.start,
+                node.end,
             )
         for arg, want in zip(node.args, func.params, strict=True):
             got = self.visit(arg, env)
@@ -352,7 +393,9 @@ class _Checker:
             except ValueError:
                 raise ConditionTypeError(
                     f'"{node.args[0].value}" is not a date',
-                    self.source, node.args[0].start, node.args[0].end,
+                    self.source,
+                    node.args[0].start,
+                    node.args[0].end,
                     hint='write date("YYYY-MM-DD"), e.g. date("2022-09-27")',
                 ) from None
         return TypeInfo(func.returns) if func.returns != "any" else ANY
@@ -362,19 +405,25 @@ class _Checker:
         if len(node.args) != 2 or not isinstance(node.args[1], ast.Lambda):
             raise ConditionTypeError(
                 f"{name}(...) takes a list and `x -> ...`, e.g. {name}(staff, s -> s.full_time)",
-                self.source, node.start, node.end,
+                self.source,
+                node.start,
+                node.end,
             )
         items = self.visit(node.args[0], env)
         if items.kind not in ("list", "any"):
             raise ConditionTypeError(
                 f"{name}(...) needs a list, but this is a {items.describe()}",
-                self.source, node.args[0].start, node.args[0].end,
+                self.source,
+                node.args[0].start,
+                node.args[0].end,
             )
         lam = node.args[1]
         if lam.param in RESERVED_ROOTS:
             raise ConditionTypeError(
                 f"`{lam.param}` is reserved; name the item something else",
-                self.source, lam.start, lam.start + len(lam.param),
+                self.source,
+                lam.start,
+                lam.start + len(lam.param),
             )
         inner = dict(env)
         inner[lam.param] = items.item or ANY

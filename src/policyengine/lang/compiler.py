@@ -332,8 +332,15 @@ class _Compiler:
             result = MISSING if a is MISSING or b is MISSING else op(a, b)
             if ctx.trace is not None:
                 ctx.trace.append(
-                    TraceEntry(text, symbol, plain(a), plain(b),
-                               None if result is MISSING else result, start, end)
+                    TraceEntry(
+                        text,
+                        symbol,
+                        plain(a),
+                        plain(b),
+                        None if result is MISSING else result,
+                        start,
+                        end,
+                    )
                 )
             return result
 
@@ -350,15 +357,18 @@ class _Compiler:
         def in_fn(ctx: Ctx) -> Any:
             a = item(ctx)
             b = container(ctx)
-            if a is MISSING or b is MISSING:
-                result = MISSING
-            else:
-                result = (a not in b) if negated else (a in b)
+            result = MISSING if a is MISSING or b is MISSING else a not in b if negated else a in b
             if traced and ctx.trace is not None:
                 ctx.trace.append(
-                    TraceEntry(text, symbol, plain(a), [plain(x) for x in b]
-                               if isinstance(b, list) else plain(b),
-                               None if result is MISSING else result, start, end)
+                    TraceEntry(
+                        text,
+                        symbol,
+                        plain(a),
+                        [plain(x) for x in b] if isinstance(b, list) else plain(b),
+                        None if result is MISSING else result,
+                        start,
+                        end,
+                    )
                 )
             return result
 
@@ -466,7 +476,7 @@ class _Compiler:
         if name == "count":
 
             def count_fn(ctx: Ctx) -> Any:
-                items, results = run(ctx)
+                _items, results = run(ctx)
                 if results is None or any(r is MISSING for r in results):
                     return MISSING
                 return Decimal(sum(1 for r in results if r))
@@ -475,7 +485,7 @@ class _Compiler:
         if name == "any":
 
             def any_fn(ctx: Ctx) -> Any:
-                items, results = run(ctx)
+                _items, results = run(ctx)
                 if results is None:
                     return MISSING
                 if any(r is not MISSING and r for r in results):
@@ -486,7 +496,7 @@ class _Compiler:
         if name == "all":
 
             def all_fn(ctx: Ctx) -> Any:
-                items, results = run(ctx)
+                _items, results = run(ctx)
                 if results is None:
                     return MISSING
                 if any(r is not MISSING and not r for r in results):
@@ -497,7 +507,7 @@ class _Compiler:
         if name == "sum":
 
             def sum_fn(ctx: Ctx) -> Any:
-                items, results = run(ctx)
+                _items, results = run(ctx)
                 if results is None or any(r is MISSING for r in results):
                     return MISSING
                 return sum(results, Decimal(0))
@@ -515,7 +525,7 @@ class _Compiler:
         pick = min if name == "min" else max
 
         def minmax_fn(ctx: Ctx) -> Any:
-            items, results = run(ctx)
+            _items, results = run(ctx)
             if results is None or not results or any(r is MISSING for r in results):
                 return MISSING
             return pick(results)

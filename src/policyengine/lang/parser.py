@@ -83,7 +83,9 @@ def parse(source: str) -> ast.Node:
         node = _Builder(source).build(tree)
     except RecursionError:
         raise ConditionLimitError(
-            f"the condition nests deeper than {MAX_DEPTH} levels", source, 0,
+            f"the condition nests deeper than {MAX_DEPTH} levels",
+            source,
+            0,
             hint="split it into several rules",
         ) from None
     if ast.depth(node) > MAX_DEPTH:
@@ -104,7 +106,9 @@ def _check_nesting(source: str) -> None:
             level += 1
             if level > MAX_DEPTH:
                 raise ConditionLimitError(
-                    f"brackets nest deeper than {MAX_DEPTH} levels", source, i,
+                    f"brackets nest deeper than {MAX_DEPTH} levels",
+                    source,
+                    i,
                     hint="split it into several rules",
                 )
         elif ch in ")]":
@@ -132,7 +136,9 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ConditionSyntaxError:
     if isinstance(exc, UnexpectedEOF):
         expected = _expected(exc.expected)
         return ConditionSyntaxError(
-            f"the condition ends too early; expected {expected}", source, len(source),
+            f"the condition ends too early; expected {expected}",
+            source,
+            len(source),
             hint="is a bracket or an operand missing?",
         )
     if isinstance(exc, UnexpectedToken):
@@ -202,9 +208,7 @@ class _Builder:
             return ast.In(start, end, self.build(ch[0]), self.build(ch[1]), kind == "not_in")
         if kind == "arith":
             first = self.build(ch[0])
-            rest = tuple(
-                (str(ch[i]), self.build(ch[i + 1])) for i in range(1, len(ch), 2)
-            )
+            rest = tuple((str(ch[i]), self.build(ch[i + 1])) for i in range(1, len(ch), 2))
             return ast.Arith(start, end, first, rest)
         if kind == "neg":
             return ast.Neg(start, end, self.build(ch[0]))
@@ -215,13 +219,18 @@ class _Builder:
         if kind == "null":
             return ast.Null(start, end)
         if kind in ("number", "string"):
-            return self.token(ch[0])
+            tok = ch[0]
+            assert isinstance(tok, Token)
+            return self.token(tok)
         if kind == "list_":
             items = tuple(self.build(c) for c in ch if c is not None)
             if len(items) > MAX_LIST_ITEMS:
                 raise ConditionLimitError(
                     f"a list literal of {len(items)} items; the limit is {MAX_LIST_ITEMS}",
-                    self.source, start, end, hint="put long lists in a parameter",
+                    self.source,
+                    start,
+                    end,
+                    hint="put long lists in a parameter",
                 )
             return ast.ListLit(start, end, items)
         if kind == "path":
@@ -240,7 +249,7 @@ class _Builder:
         if kind == "call":
             name_tok, args_tree = ch
             args: tuple[ast.Node, ...] = ()
-            if args_tree is not None:
+            if isinstance(args_tree, Tree):
                 args = tuple(self.build(c) for c in args_tree.children)
             return ast.Call(start, end, str(name_tok), args)
         if kind == "lambda_":
@@ -256,7 +265,9 @@ class _Builder:
             if digits > MAX_NUMBER_DIGITS:
                 raise ConditionLimitError(
                     f"a number of {digits} digits; the limit is {MAX_NUMBER_DIGITS}",
-                    self.source, start, end,
+                    self.source,
+                    start,
+                    end,
                 )
             return ast.Number(start, end, Decimal(str(tok)))
         if tok.type == "STRING":

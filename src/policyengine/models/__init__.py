@@ -70,14 +70,10 @@ def validate_record(
     """
     if isinstance(data, Subject):
         if kind is not None and data.kind_name != kind:
-            raise RecordError(
-                [Problem(f"expected a {kind} record, got a {data.kind_name}", None)]
-            )
+            raise RecordError([Problem(f"expected a {kind} record, got a {data.kind_name}", None)])
         return data
     if not isinstance(data, Mapping):
-        raise RecordError(
-            [Problem(f"a record must be a mapping of fields, got {type(data).__name__}")]
-        )
+        raise RecordError([Problem(f"a record must be a mapping of fields, got {type(data).__name__}")])
     record_kind = kind or data.get("kind")
     if record_kind is None:
         raise RecordError(
@@ -98,7 +94,8 @@ def validate_record(
                 Problem(
                     f"unknown record kind {record_kind!r}",
                     None,
-                    f"did you mean `{suggestion}`?" if suggestion
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
                     else f"use one of {', '.join(sorted(subjects))}",
                     "record",
                 )

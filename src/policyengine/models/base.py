@@ -42,9 +42,7 @@ def parse_money(value: Any) -> Any:
         text = value.strip().replace(" ", "")
         m = _MONEY_RE.match(text)
         if not m:
-            raise ValueError(
-                f"{value!r} is not an amount; write e.g. 300000, 300,000, 30万 or 108.8万元"
-            )
+            raise ValueError(f"{value!r} is not an amount; write e.g. 300000, 300,000, 30万 or 108.8万元")
         num = Decimal(m.group("num").replace(",", "").replace("，", ""))
         value = num * _UNITS[m.group("unit")]
         if m.group("sign"):
@@ -237,8 +235,10 @@ def pydantic_problems(
             old = problems[i]
             if base != loc:
                 problems[i] = Problem(
-                    f"invalid value (got {_short(err.get('input'))})", old.location,
-                    "expected a number, text, a date, true/false, or a list of them", code,
+                    f"invalid value (got {_short(err.get('input'))})",
+                    old.location,
+                    "expected a number, text, a date, true/false, or a list of them",
+                    code,
                 )
             continue
         seen[base] = len(problems)
@@ -322,7 +322,6 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
 def check_mapping(data: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise RecordError(
-            [Problem(f"{what} must be a mapping of field names to values, "
-                     f"got {type(data).__name__}")]
+            [Problem(f"{what} must be a mapping of field names to values, got {type(data).__name__}")]
         )
     return data

@@ -99,9 +99,7 @@ class StaffMember(Model):
     social_work_graduate: bool | None = field("社会工作专业毕业", "Graduated in social work")
     full_time: bool | None = field("全职", "Full-time")
     local: bool | None = field("本土人员", "Recruited locally")
-    professional: bool | None = field(
-        "专业社工", "Counted as a professional social worker of the operator"
-    )
+    professional: bool | None = field("专业社工", "Counted as a professional social worker of the operator")
     joined: Day | None = field("入职日期", "Date joined")
     left: Day | None = field("离职日期", "Date left, if left")
 

@@ -336,12 +336,8 @@ class Funds(Model):
     """A region's money for one year (yuan)."""
 
     social_assistance: Money | None = field("社会救助专项资金(元)", "Social-assistance special funds")
-    social_assistance_working: Money | None = field(
-        "社会救助工作经费(元)", "Social-assistance working funds"
-    )
-    purchase_services: Money | None = field(
-        "购买社工服务支出(元)", "Spent on purchased social-work services"
-    )
+    social_assistance_working: Money | None = field("社会救助工作经费(元)", "Social-assistance working funds")
+    purchase_services: Money | None = field("购买社工服务支出(元)", "Spent on purchased social-work services")
     purchase_from_special: Money | None = field(
         "其中:社会救助专项资金列支(元)", "Of which paid from social-assistance special funds"
     )

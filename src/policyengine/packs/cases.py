@@ -119,12 +119,18 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
         for rid in c.expect.rules:
             if rid not in rule_ids:
                 suggestion = did_you_mean(rid, rule_ids)
-                problems.append(Problem(
-                    f"pack `{pack.id}` has no rule `{rid}`", where((*base, "expect", "rules", rid)),
-                    f"did you mean `{suggestion}`?" if suggestion else None, "case"))
+                problems.append(
+                    Problem(
+                        f"pack `{pack.id}` has no rule `{rid}`",
+                        where((*base, "expect", "rules", rid)),
+                        f"did you mean `{suggestion}`?" if suggestion else None,
+                        "case",
+                    )
+                )
         if (c.record is None) == (c.record_file is None):
-            problems.append(Problem("give exactly one of `record:` and `record_file:`",
-                                    where(base), None, "case"))
+            problems.append(
+                Problem("give exactly one of `record:` and `record_file:`", where(base), None, "case")
+            )
             continue
         if c.record is not None:
             record = strip_positions(c.record)
@@ -143,18 +149,21 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
                 try:
                     set_path(record, key, strip_positions(value))
                 except (KeyError, IndexError, TypeError) as exc:
-                    problems.append(Problem(f"cannot set `{key}`: {exc}",
-                                            where((*base, "set", key)), None, "case"))
+                    problems.append(
+                        Problem(f"cannot set `{key}`: {exc}", where((*base, "set", key)), None, "case")
+                    )
         pos = value_pos(data, base)
-        cases.append(Case(
-            name=c.name,
-            file=path,
-            line=pos.line if pos else 1,
-            as_of=c.as_of,
-            record=record,
-            expect_rules={k: Outcome(v) for k, v in c.expect.rules.items()},
-            expect_verdict=Verdict(c.expect.verdict) if c.expect.verdict else None,
-        ))
+        cases.append(
+            Case(
+                name=c.name,
+                file=path,
+                line=pos.line if pos else 1,
+                as_of=c.as_of,
+                record=record,
+                expect_rules={k: Outcome(v) for k, v in c.expect.rules.items()},
+                expect_verdict=Verdict(c.expect.verdict) if c.expect.verdict else None,
+            )
+        )
     if problems:
         raise PackError(problems)
     return cases
@@ -203,8 +212,7 @@ def set_path(record: dict[str, Any], path: str, value: Any) -> None:
 
 def run_case(engine: Engine, case: Case) -> CaseResult:
     try:
-        report = engine.evaluate(case.record, as_of=case.as_of, trace=True,
-                                 source=f"{case.file}:{case.line}")
+        report = engine.evaluate(case.record, as_of=case.as_of, trace=True, source=f"{case.file}:{case.line}")
     except PolicyEngineError as exc:
         return CaseResult(case, None, error=exc.render())
     result = CaseResult(case, report)

@@ -8,6 +8,7 @@ sources, ``extends:`` cycles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -15,12 +16,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._format import format_value
 from .._yaml import Pos, YamlMap, load_yaml_file, locate, strip_positions, value_pos
 from ..errors import (
     ConditionError,
@@ -30,9 +31,8 @@ from ..errors import (
     Problem,
     did_you_mean,
 )
-from ..lang import Condition, Scope, compile_condition, type_of_value
-from .._format import format_value
 from ..evaluate.report import Citation
+from ..lang import Condition, Scope, compile_condition, type_of_value
 from ..lang.compiler import MISSING, Ctx
 from ..lang.functions import Function
 from ..models.base import pydantic_problems
@@ -69,9 +69,7 @@ class PackSourceFile:
         text = self.lines[pos.line - 1] if 0 < pos.line <= len(self.lines) else None
         return Location(str(self.path), pos.line, pos.column, text, length, _loc_text(loc))
 
-    def expr_location(
-        self, loc: tuple[Any, ...], expr: str, start: int, end: int, base: int = 0
-    ) -> Location:
+    def expr_location(self, loc: tuple[Any, ...], expr: str, start: int, end: int, base: int = 0) -> Location:
         """Location of characters ``start:end`` of the expression stored at ``loc``.
 
         ``base`` is the expression's offset inside the YAML string (message templates).
@@ -125,18 +123,32 @@ def read_pack_file(directory: Path) -> PackSourceFile:
     path = directory / PACK_FILE if directory.is_dir() else directory
     if not path.exists():
         raise PackNotFoundError(
-            [Problem(f"no {PACK_FILE} here", Location(str(path)),
-                     "a pack is a directory holding pack.yaml", "not-found")]
+            [
+                Problem(
+                    f"no {PACK_FILE} here",
+                    Location(str(path)),
+                    "a pack is a directory holding pack.yaml",
+                    "not-found",
+                )
+            ]
         )
     data = load_yaml_file(path)
     lines = path.read_text(encoding="utf-8-sig").split("\n")
     if not isinstance(data, YamlMap):
-        raise PackError([Problem("a pack file must be a mapping with a `pack:` section",
-                                 Location(str(path), 1, 1), None, "schema")])
+        raise PackError(
+            [
+                Problem(
+                    "a pack file must be a mapping with a `pack:` section",
+                    Location(str(path), 1, 1),
+                    None,
+                    "schema",
+                )
+            ]
+        )
     try:
         model = PackFile.model_validate(data)
     except ValidationError as exc:
-        stub = PackSourceFile(path, lines, data, PackFile.model_construct())
+        stub = PackSourceFile(path, lines, data, PackFile.model_construct())  # type: ignore[call-arg]
         problems = pydantic_problems(exc, PackFile, stub.location, code="schema")
         salvaged, index = _salvage(data)
         if salvaged is None:
@@ -158,20 +170,16 @@ def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
     def good(model: type[BaseModel], items: Any) -> list[tuple[int, Any]]:
         out = []
         for i, item in enumerate(items if isinstance(items, list) else []):
-            try:
+            with contextlib.suppress(ValidationError):
                 out.append((i, model.model_validate(item)))
-            except ValidationError:
-                pass
         return out
 
     params: dict[str, Parameter] = {}
     raw_params = data.get("parameters")
     if isinstance(raw_params, dict):
         for name, raw in raw_params.items():
-            try:
+            with contextlib.suppress(ValidationError):
                 params[str(name)] = Parameter.model_validate(raw)
-            except ValidationError:
-                pass
     rules = good(Rule, data.get("rules"))
     extends = data.get("extends")
     model = PackFile.model_construct(
@@ -253,9 +261,7 @@ class Pack:
     path: Path
     chain: list[str]  # ids from this pack up through what it extends
     content_hash: str
-    _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(
-        default_factory=dict, repr=False
-    )
+    _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -302,9 +308,7 @@ class Pack:
             dates = sorted(param.values)
             i = bisect_right(dates, as_of)
             if i == 0:
-                absent[name] = (
-                    f"parameter `{name}` has no value before {dates[0].isoformat()}"
-                )
+                absent[name] = f"parameter `{name}` has no value before {dates[0].isoformat()}"
             else:
                 values[name] = param.values[dates[i - 1]].value
         if len(self._param_cache) > 256:
@@ -370,10 +374,16 @@ def _read_chain(directory: Path, resolve: Resolver) -> list[PackSourceFile]:
         src = read_pack_file(current)
         pid = src.model.pack.id
         if pid in seen:
-            raise PackError([Problem(
-                f"`extends:` goes round in a circle: {' → '.join([*seen, pid])}",
-                src.location(("extends",)), "remove one of the `extends:` lines", "extends",
-            )])
+            raise PackError(
+                [
+                    Problem(
+                        f"`extends:` goes round in a circle: {' → '.join([*seen, pid])}",
+                        src.location(("extends",)),
+                        "remove one of the `extends:` lines",
+                        "extends",
+                    )
+                ]
+            )
         seen[pid] = src.path
         chain.append(src)
         parent = src.model.extends
@@ -383,12 +393,16 @@ def _read_chain(directory: Path, resolve: Resolver) -> list[PackSourceFile]:
             try:
                 current = resolve(parent, src.path.parent)
             except PackNotFoundError:
-                raise PackError([Problem(
-                    f"`extends: {parent}` names no known pack",
-                    src.location(("extends",), value=True),
-                    "give a registered pack id (see `policyengine packs`) or a relative path",
-                    "extends",
-                )]) from None
+                raise PackError(
+                    [
+                        Problem(
+                            f"`extends: {parent}` names no known pack",
+                            src.location(("extends",), value=True),
+                            "give a registered pack id (see `policyengine packs`) or a relative path",
+                            "extends",
+                        )
+                    ]
+                ) from None
     return chain
 
 
@@ -410,34 +424,41 @@ def _compile(
         first_source = m.sources[0].id if m.sources else None
         for i, s in enumerate(m.sources):
             if s.id in sources and sources[s.id][1] is src:
-                problems.append(Problem(f"source id `{s.id}` is used twice",
-                                        src.location(("sources", i, "id"), value=True),
-                                        "give each source its own id", "duplicate"))
+                problems.append(
+                    Problem(
+                        f"source id `{s.id}` is used twice",
+                        src.location(("sources", i, "id"), value=True),
+                        "give each source its own id",
+                        "duplicate",
+                    )
+                )
             sources[s.id] = (s, src)
         if m.remove:
             for i, name in enumerate(m.remove.parameters):
                 if params.pop(name, None) is None:
-                    problems.append(_unknown("parameter", name, params, src,
-                                             ("remove", "parameters", i)))
+                    problems.append(_unknown("parameter", name, params, src, ("remove", "parameters", i)))
             for i, rid in enumerate(m.remove.rules):
                 if rules.pop(rid, None) is None:
                     problems.append(_unknown("rule", rid, rules, src, ("remove", "rules", i)))
         for name, param in m.parameters.items():
             params[name] = (param, src, first_source or "")
             for d, pv in param.values.items():
-                problems.extend(_check_cite(pv.cite, src, ("parameters", name, "values", d, "cite"),
-                                            m, sources))
+                problems.extend(
+                    _check_cite(pv.cite, src, ("parameters", name, "values", d, "cite"), m, sources)
+                )
         ids_here: dict[str, int] = {}
         positions = src.rule_index or list(range(len(m.rules)))
         for i, rule in zip(positions, m.rules, strict=True):
             if rule.id in ids_here:
-                problems.append(Problem(
-                    f"rule id `{rule.id}` is used twice in this file "
-                    f"(first at rules[{ids_here[rule.id]}])",
-                    src.location(("rules", i, "id"), value=True),
-                    "rule ids must be unique; to replace an inherited rule, reuse its id once",
-                    "duplicate",
-                ))
+                problems.append(
+                    Problem(
+                        f"rule id `{rule.id}` is used twice in this file "
+                        f"(first at rules[{ids_here[rule.id]}])",
+                        src.location(("rules", i, "id"), value=True),
+                        "rule ids must be unique; to replace an inherited rule, reuse its id once",
+                        "duplicate",
+                    )
+                )
                 continue
             ids_here[rule.id] = i
             rules[rule.id] = (rule, src, i)
@@ -446,8 +467,14 @@ def _compile(
             not_checked.append(nc)
         eff = m.pack.effective
         if eff and eff.from_ and eff.to and eff.from_ > eff.to:
-            problems.append(Problem("`effective.from` is after `effective.to`",
-                                    src.location(("pack", "effective")), None, "schema"))
+            problems.append(
+                Problem(
+                    "`effective.from` is after `effective.to`",
+                    src.location(("pack", "effective")),
+                    None,
+                    "schema",
+                )
+            )
 
     param_types: dict[str, TypeInfo] = {
         name: type_of_value(p.values[min(p.values)].value) for name, (p, _, _) in params.items()
@@ -458,13 +485,16 @@ def _compile(
         model = subjects.get(rule.subject)
         if model is None:
             suggestion = did_you_mean(rule.subject, subjects)
-            problems.append(Problem(
-                f"unknown subject `{rule.subject}`",
-                src.location((*base, "subject"), value=True),
-                f"did you mean `{suggestion}`?" if suggestion
-                else f"use one of {', '.join(sorted(subjects))}",
-                "unknown-subject",
-            ))
+            problems.append(
+                Problem(
+                    f"unknown subject `{rule.subject}`",
+                    src.location((*base, "subject"), value=True),
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
+                    else f"use one of {', '.join(sorted(subjects))}",
+                    "unknown-subject",
+                )
+            )
             continue
         problems.extend(_check_cite(rule.cite, src, (*base, "cite"), src.model, sources))
         scope = Scope(model, param_types, functions)
@@ -486,21 +516,23 @@ def _compile(
             continue
         cite_source = rule.cite.source or (src.model.sources[0].id if src.model.sources else None)
         source = sources[cite_source][0] if cite_source in sources else None
-        compiled.append(CompiledRule(
-            pack_id=top.model.pack.id,
-            rule=rule,
-            source=source,
-            when=when,
-            require=require,
-            message=message,
-            origin=src.path,
-            citation=Citation(
-                source_id=cite_source,
-                document=source.title.zh if source else None,
-                clause=rule.cite.clause,
-                quote=rule.cite.quote,
-            ),
-        ))
+        compiled.append(
+            CompiledRule(
+                pack_id=top.model.pack.id,
+                rule=rule,
+                source=source,
+                when=when,
+                require=require,
+                message=message,
+                origin=src.path,
+                citation=Citation(
+                    source_id=cite_source,
+                    document=source.title.zh if source else None,
+                    clause=rule.cite.clause,
+                    quote=rule.cite.quote,
+                ),
+            )
+        )
     if problems:
         raise PackError(problems)
 
@@ -529,8 +561,9 @@ def _compile(
     )
 
 
-def _unknown(what: str, name: str, known: Mapping[str, Any], src: PackSourceFile,
-             loc: tuple[Any, ...]) -> Problem:
+def _unknown(
+    what: str, name: str, known: Mapping[str, Any], src: PackSourceFile, loc: tuple[Any, ...]
+) -> Problem:
     suggestion = did_you_mean(name, known)
     return Problem(
         f"cannot remove {what} `{name}`: the packs this one extends have none",
@@ -540,27 +573,42 @@ def _unknown(what: str, name: str, known: Mapping[str, Any], src: PackSourceFile
     )
 
 
-def _check_cite(cite: Cite, src: PackSourceFile, loc: tuple[Any, ...], model: PackFile,
-                sources: Mapping[str, Any]) -> list[Problem]:
+def _check_cite(
+    cite: Cite,
+    src: PackSourceFile,
+    loc: tuple[Any, ...],
+    model: PackFile,
+    sources: Mapping[str, Any],
+) -> list[Problem]:
     if cite.source is None:
         if not model.sources and not sources:
-            return [Problem("this citation names no source and the pack lists none",
-                            src.location(loc), "add a `sources:` entry", "cite")]
+            return [
+                Problem(
+                    "this citation names no source and the pack lists none",
+                    src.location(loc),
+                    "add a `sources:` entry",
+                    "cite",
+                )
+            ]
         return []
     if cite.source not in sources:
         suggestion = did_you_mean(cite.source, sources)
-        return [Problem(
-            f"`cite.source: {cite.source}` is not in `sources:`",
-            src.location((*loc, "source"), value=True),
-            f"did you mean `{suggestion}`?" if suggestion
-            else f"known sources: {', '.join(sources) or 'none'}",
-            "cite",
-        )]
+        return [
+            Problem(
+                f"`cite.source: {cite.source}` is not in `sources:`",
+                src.location((*loc, "source"), value=True),
+                f"did you mean `{suggestion}`?"
+                if suggestion
+                else f"known sources: {', '.join(sources) or 'none'}",
+                "cite",
+            )
+        ]
     return []
 
 
-def _compile_expr(text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...],
-                  problems: list[Problem]) -> Condition | None:
+def _compile_expr(
+    text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...], problems: list[Problem]
+) -> Condition | None:
     try:
         return compile_condition(text, scope)
     except ConditionError as exc:
@@ -568,14 +616,16 @@ def _compile_expr(text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, 
         return None
 
 
-def _condition_problem(exc: ConditionError, src: PackSourceFile, loc: tuple[Any, ...],
-                       base: int = 0) -> Problem:
+def _condition_problem(
+    exc: ConditionError, src: PackSourceFile, loc: tuple[Any, ...], base: int = 0
+) -> Problem:
     where = src.expr_location(loc, exc.source, exc.start, exc.end, base)
     return Problem(exc.message, where, exc.hint, exc.code)
 
 
-def _compile_template(text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...],
-                      problems: list[Problem]) -> Template | None:
+def _compile_template(
+    text: str, scope: Scope, src: PackSourceFile, loc: tuple[Any, ...], problems: list[Problem]
+) -> Template | None:
     parts: list[str | Condition] = []
     pos = 0
     ok = True
