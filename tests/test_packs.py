@@ -219,3 +219,21 @@ def test_shipped_packs_all_validate() -> None:
             assert rule.source is not None, rule.id
         for param in pack.parameters.values():
             assert all(v.cite.clause for v in param.values.values())
+
+
+def test_each_shipped_pack_readme_accounts_for_every_rule_and_parameter() -> None:
+    import re
+
+    from policyengine.plugins import get_registry
+
+    registry = get_registry()
+    for pid in registry.ids():
+        pack = registry.load(pid)
+        readme = pack.path / "README.md"
+        assert readme.is_file(), f"{pid} has no README.md"
+        named = set(re.findall(r"`([a-z_][a-z0-9_.]*)`", readme.read_text(encoding="utf-8")))
+        rules = {r.id for r in pack.rules}
+        assert rules - named == set(), f"{pid}: rules missing from the coverage table"
+        assert set(pack.parameters) - named == set(), f"{pid}: parameters missing"
+        dotted = {n for n in named if "." in n}
+        assert dotted - rules == set(), f"{pid}: README names rules the pack lacks"
