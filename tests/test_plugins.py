@@ -120,11 +120,17 @@ def test_plugin_functions_must_not_take_a_reserved_name() -> None:
 def test_the_built_wheel_ships_the_packs(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     wheels, site = tmp_path / "wheels", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
-                    str(root)], check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(root)],
+        check=True,
+        cwd=tmp_path,
+    )
     [wheel] = wheels.glob("policyengine-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                    str(wheel)], check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        cwd=tmp_path,
+    )
     out = run(site, "packs", "--format", "json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     rows = {r["id"]: r for r in json.loads(out.stdout)}

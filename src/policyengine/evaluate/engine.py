@@ -129,9 +129,7 @@ class Engine:
         params, absent = pack.params_at(as_of)
         ctx = Ctx(subject, params, as_of, None, self.max_steps)
         for rule in rules:
-            lacking = [absent[n] for n in rule.require.params_used if n in absent]
-            if rule.when is not None:
-                lacking += [absent[n] for n in rule.when.params_used if n in absent]
+            lacking = [absent[n] for n in rule.params_used if n in absent] if absent else None
             if lacking:
                 yield _finding(rule, Outcome.ERROR, {"zh": lacking[0], "en": lacking[0]}, error=lacking[0])
                 continue
@@ -170,13 +168,7 @@ class Engine:
         if result is MISSING:
             return self._unknown(rule, ctx)
         if result:
-            title = rule.rule.title
-            return _finding(
-                rule,
-                Outcome.PASS,
-                {"zh": title.zh, "en": title.en or title.zh},
-                trace=tuple(ctx.trace or ()),
-            )
+            return _finding(rule, Outcome.PASS, rule.titles, trace=tuple(ctx.trace or ()))
         message = {lang: tpl.render(ctx, lang) for lang, tpl in rule.message.items()}
         return _finding(rule, Outcome.FAIL, message, trace=tuple(ctx.trace or ()))
 
@@ -200,7 +192,7 @@ class Engine:
 def _finding(
     rule: CompiledRule,
     outcome: Outcome,
-    message: dict[str, str],
+    message: Mapping[str, str],
     trace: tuple[Any, ...] = (),
     missing: tuple[str, ...] = (),
     error: str | None = None,
@@ -209,7 +201,7 @@ def _finding(
     return Finding(
         pack=rule.pack_id,
         rule=r.id,
-        title={"zh": r.title.zh, "en": r.title.en or r.title.zh},
+        title=rule.titles,
         outcome=outcome,
         severity=r.severity,
         message=message,

@@ -7,6 +7,7 @@ its ``schema`` key; fields are only ever added within a version.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -80,10 +81,10 @@ class Finding:
 
     pack: str
     rule: str
-    title: dict[str, str]
+    title: Mapping[str, str]
     outcome: Outcome
     severity: str
-    message: dict[str, str]
+    message: Mapping[str, str]
     citation: Citation
     trace: tuple[TraceEntry, ...] = ()
     missing: tuple[str, ...] = ()

@@ -49,16 +49,10 @@ class Condition:
         self.source = source
         self.checked = checked
         funcs = dict(functions)
+        self.field_paths: frozenset[str] = frozenset(checked.field_paths)
+        self.params_used: frozenset[str] = frozenset(checked.params_used)
         self._fast: Fn = compile_checked(checked, funcs, trace=False)
         self._traced: Fn = compile_checked(checked, funcs, trace=True)
-
-    @property
-    def field_paths(self) -> frozenset[str]:
-        return frozenset(self.checked.field_paths)
-
-    @property
-    def params_used(self) -> frozenset[str]:
-        return frozenset(self.checked.params_used)
 
     def run(self, ctx: Ctx) -> Any:
         """Evaluate with a prepared context (the engine's fast path)."""

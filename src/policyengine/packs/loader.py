@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -235,6 +236,16 @@ class CompiledRule:
     message: dict[str, Template]
     origin: Path
     citation: Citation
+
+    def __post_init__(self) -> None:
+        title = self.rule.title
+        #: title in both languages, built once (findings share it)
+        self.titles: Mapping[str, str] = MappingProxyType({"zh": title.zh, "en": title.en or title.zh})
+        #: every parameter the rule reads, for the "no value yet" check
+        used = self.require.params_used
+        if self.when is not None:
+            used = used | self.when.params_used
+        self.params_used: tuple[str, ...] = tuple(sorted(used))
 
     @property
     def id(self) -> str:
