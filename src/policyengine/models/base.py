@@ -110,6 +110,7 @@ class LabelledChoice(StrEnum):
     """A closed set of codes, each with a Chinese label people may also type."""
 
     __labels__: ClassVar[dict[str, str]]
+    __synonyms__: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def label(cls, code: str, lang: str = "zh") -> str:
@@ -124,15 +125,16 @@ class LabelledChoice(StrEnum):
             for code, zh in cls.__labels__.items():
                 if text == zh:
                     return code
-            return text
+            return cls.__synonyms__.get(text, text)
         return value
 
 
-def choice_labels(labels: dict[str, str]) -> Any:
-    """Decorator: attach the zh labels to a LabelledChoice subclass."""
+def choice_labels(labels: dict[str, str], synonyms: dict[str, str] | None = None) -> Any:
+    """Decorator: attach the zh labels (and other wordings people use) to a LabelledChoice."""
 
     def wrap(cls: type[LabelledChoice]) -> type[LabelledChoice]:
         cls.__labels__ = labels
+        cls.__synonyms__ = synonyms or {}
         return cls
 
     return wrap

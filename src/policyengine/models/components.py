@@ -54,7 +54,16 @@ CertificationField = Annotated[Certification, BeforeValidator(_coerce_cert)]
         "family": "婚姻家庭",
         "volunteering": "志愿服务",
         "other": "其他",
-    }
+    },
+    synonyms={
+        "社会救助领域": "social_assistance",
+        "儿童福利领域": "child_welfare",
+        "养老服务领域": "elderly_care",
+        "社区治理领域": "community_governance",
+        "加强社区治理": "community_governance",
+        "其他民政社会工作领域": "other_civil_affairs",
+        "助残": "disability",
+    },
 )
 class ServiceDomain(LabelledChoice):
     """Areas of social-work service named in the policies (Lanzhou 三(一), Sichuan's five)."""

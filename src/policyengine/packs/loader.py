@@ -150,12 +150,43 @@ def read_pack_file(directory: Path) -> PackSourceFile:
         model = PackFile.model_validate(data)
     except ValidationError as exc:
         stub = PackSourceFile(path, lines, data, PackFile.model_construct())  # type: ignore[call-arg]
-        problems = pydantic_problems(exc, PackFile, stub.location, code="schema")
+        locs: list[tuple[Any, ...]] = []
+
+        def where(loc: tuple[Any, ...]) -> Location:
+            locs.append(loc)
+            return stub.location(loc)
+
+        problems = [
+            _flow_comma_hint(p, loc, data)
+            for p, loc in zip(pydantic_problems(exc, PackFile, where, code="schema"), locs, strict=True)
+        ]
         salvaged, index = _salvage(data)
         if salvaged is None:
             raise PackError(problems) from None
         return PackSourceFile(path, lines, data, salvaged, problems, index)
     return PackSourceFile(path, lines, data, model)
+
+
+def _flow_comma_hint(problem: Problem, loc: tuple[Any, ...], data: Any) -> Problem:
+    """`{quote: a, b}` makes `b` a key: say so instead of "unknown field `b`"."""
+    if not problem.message.startswith("unknown field") or not loc:
+        return problem
+    parent: Any = data
+    for step in loc[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return problem
+    key = str(loc[-1])
+    if isinstance(parent, YamlMap) and parent.pos.style == "{" and not (key.isascii() and key.isidentifier()):
+        return Problem(
+            problem.message,
+            problem.location,
+            "inside `{...}` a comma ends the value; put text that contains a comma in quotes, "
+            'e.g. quote: "每个社区试点经费为30万元,共计300万元"',
+            problem.code,
+        )
+    return problem
 
 
 def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
