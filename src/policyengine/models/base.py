@@ -255,6 +255,7 @@ def _data_loc(loc: tuple[Any, ...], model: type[BaseModel]) -> tuple[Any, ...]:
     out: list[Any] = []
     info = field_type_info(model)
     for step in loc:
+        step = _date_key(step)
         if info.kind == "model" and info.model is not None:
             fields = {f.alias or n: f for n, f in info.model.model_fields.items()}
             if str(step) in fields:
@@ -280,6 +281,18 @@ def _data_loc(loc: tuple[Any, ...], model: type[BaseModel]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+_DATE_REPR = re.compile(r"^datetime\.date\((\d+), (\d+), (\d+)\)$")
+
+
+def _date_key(step: Any) -> Any:
+    """Pydantic reports a date dict key as its repr text; turn it back into the date."""
+    if isinstance(step, str):
+        m = _DATE_REPR.match(step)
+        if m:
+            return date(*(int(g) for g in m.groups()))
+    return step
+
+
 def _looks_like_tag(step: Any) -> bool:
     return isinstance(step, str) and (
         step in ("bool", "date", "int", "decimal", "str", "float", "function-after", "function-before")
@@ -295,6 +308,8 @@ def _short(value: Any) -> str:
 def _loc_text(loc: tuple[Any, ...]) -> str:
     out = ""
     for step in loc:
+        if isinstance(step, date):
+            step = step.isoformat()
         if isinstance(step, int):
             out += f"[{step}]"
         else:
