@@ -238,3 +238,17 @@ def test_each_shipped_pack_readme_accounts_for_every_rule_and_parameter() -> Non
         assert set(own.parameters) - named == set(), f"{pid}: parameters missing"
         dotted = {n for n in named if "." in n}
         assert dotted - {r.id for r in pack.rules} == set(), f"{pid}: README names unknown rules"
+
+
+def test_a_comma_inside_a_flow_mapping_gets_a_quoting_hint(write_pack) -> None:
+    body = RULE.replace("quote: 服务面积不低于300平方米}", "quote: 服务面积不低于300平方米,有相对宽敞的场地}")
+    [(line, col, message, hint)] = problems(write_pack(body))
+    assert "unknown field `有相对宽敞的场地`" in message
+    assert hint is not None and "put text that contains a comma in quotes" in hint
+    assert line == 13
+
+
+def test_problems_inside_dated_parameter_values_point_at_the_value(write_pack) -> None:
+    body = PARAM_PACK.replace("{value: 300, cite: {clause: 七(一)3}}", "{value: 300, cite: {clase: 七(一)3}}")
+    found = {(line, hint) for line, _, _, hint in problems(write_pack(body))}
+    assert found == {(13, "add it"), (13, "did you mean `clause`?")}  # `clause` missing, `clase` unknown
