@@ -242,7 +242,7 @@ def test_each_shipped_pack_readme_accounts_for_every_rule_and_parameter() -> Non
 
 def test_a_comma_inside_a_flow_mapping_gets_a_quoting_hint(write_pack) -> None:
     body = RULE.replace("quote: 服务面积不低于300平方米}", "quote: 服务面积不低于300平方米,有相对宽敞的场地}")
-    [(line, col, message, hint)] = problems(write_pack(body))
+    [(line, _, message, hint)] = problems(write_pack(body))
     assert "unknown field `有相对宽敞的场地`" in message
     assert hint is not None and "put text that contains a comma in quotes" in hint
     assert line == 13

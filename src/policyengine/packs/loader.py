@@ -37,7 +37,7 @@ from ..lang import Condition, Scope, compile_condition, type_of_value
 from ..lang.compiler import MISSING, Ctx
 from ..lang.functions import Function
 from ..models.base import pydantic_problems
-from ..models.introspect import TypeInfo
+from ..models.introspect import ANY, TypeInfo
 from .schema import Cite, NotChecked, PackFile, PackMeta, Parameter, Rule, Source, Text
 
 PACK_FILE = "pack.yaml"
@@ -59,6 +59,8 @@ class PackSourceFile:
     problems: list[Problem] = field(default_factory=list)
     #: position of each of ``model.rules`` in the file's `rules:` list
     rule_index: list[int] | None = None
+    #: parameters declared but invalid: rules may still name them without a second error
+    broken_params: frozenset[str] = frozenset()
 
     def location(self, loc: tuple[Any, ...], *, value: bool = False) -> Location:
         pos = value_pos(self.data, loc) if value else locate(self.data, loc)[0]
@@ -163,7 +165,13 @@ def read_pack_file(directory: Path) -> PackSourceFile:
         salvaged, index = _salvage(data)
         if salvaged is None:
             raise PackError(problems) from None
-        return PackSourceFile(path, lines, data, salvaged, problems, index)
+        raw = data.get("parameters")
+        broken = (
+            frozenset(str(n) for n in raw if str(n) not in salvaged.parameters)
+            if isinstance(raw, dict)
+            else frozenset()
+        )
+        return PackSourceFile(path, lines, data, salvaged, problems, index, broken)
     return PackSourceFile(path, lines, data, model)
 
 
@@ -519,8 +527,13 @@ def _compile(
             )
 
     param_types: dict[str, TypeInfo] = {
-        name: type_of_value(p.values[min(p.values)].value) for name, (p, _, _) in params.items()
+        name: ANY
+        for src in chain
+        for name in src.broken_params  # already reported
     }
+    param_types.update(
+        {name: type_of_value(p.values[min(p.values)].value) for name, (p, _, _) in params.items()}
+    )
     compiled: list[CompiledRule] = []
     for rule, src, i in rules.values():
         base = ("rules", i)
