@@ -138,16 +138,20 @@ class Engine:
             ctx.steps = 0
             ctx.vars = {}
             try:
-                yield self._run_rule(rule, ctx)
-            except (EvaluationError, EvaluationLimitError) as exc:
-                text = exc.render()
-                yield _finding(
+                finding = self._run_rule(rule, ctx)
+            except Exception as exc:  # a rule never takes the report down with it
+                if isinstance(exc, (EvaluationError, EvaluationLimitError)):
+                    text = exc.render()
+                else:  # e.g. a plugin function returning the wrong kind of value
+                    text = f"rule could not be evaluated: {type(exc).__name__}: {exc}"
+                finding = _finding(
                     rule,
                     Outcome.ERROR,
                     {"zh": f"无法评估:{text}", "en": text},
                     trace=tuple(ctx.trace or ()),
                     error=text,
                 )
+            yield finding
 
     def _run_rule(self, rule: CompiledRule, ctx: Ctx) -> Finding:
         if rule.when is not None:

@@ -305,7 +305,10 @@ class _Compiler:
                 if other is MISSING:
                     unknown = True
                 elif not unknown:
-                    value = op(value, other)
+                    try:
+                        value = op(value, other)
+                    except ArithmeticError as exc:  # overflow and the like
+                        raise EvaluationError(f"arithmetic failed: {type(exc).__name__}") from None
             return MISSING if unknown else value
 
         return arith_fn

@@ -59,16 +59,16 @@ def parse_money(value: Any) -> Any:
 
 
 def parse_decimal(value: Any) -> Any:
-    """A non-money quantity (area, ratio): exact, finite, not negative."""
+    """A non-money quantity (area, ratio, hours): exact, finite, not negative."""
     if isinstance(value, bool):
         raise ValueError("expected a number, not true/false")
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError("expected a finite number")
-        return Decimal(repr(value))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
         try:
             value = Decimal(value.strip().replace(",", ""))
         except InvalidOperation:
@@ -78,6 +78,15 @@ def parse_decimal(value: Any) -> Any:
             raise ValueError("expected a finite number")
         if value < 0:
             raise ValueError("cannot be negative")
+        if value > MAX_AMOUNT:
+            raise ValueError(f"{value} is implausibly large")
+    return value
+
+
+def parse_count(value: Any) -> Any:
+    """A whole number of things: true/false is not a count."""
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not true/false")
     return value
 
 
@@ -104,6 +113,7 @@ def parse_date(value: Any) -> Any:
 Money = Annotated[Decimal, BeforeValidator(parse_money)]
 Quantity = Annotated[Decimal, BeforeValidator(parse_decimal)]
 Day = Annotated[date, BeforeValidator(parse_date)]
+Count = Annotated[int, BeforeValidator(parse_count)]
 
 
 class LabelledChoice(StrEnum):

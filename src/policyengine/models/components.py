@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from .base import Day, LabelledChoice, Model, Money, Quantity, choice_labels, field
+from .base import Count, Day, LabelledChoice, Model, Money, Quantity, choice_labels, field
 
 
 @choice_labels(
@@ -119,15 +119,15 @@ class Site(Model):
     area_m2: Quantity | None = field("服务面积(平方米)", "Service area in square metres")
     office_space: bool | None = field("办公场地", "Office space provided")
     functional_areas: list[str] | None = field("功能区", "Functional areas, by name")
-    office_desks: int | None = field("办公位(个)", "Office desks", ge=0)
+    office_desks: Count | None = field("办公位(个)", "Office desks", ge=0)
     address: str | None = field("地址", "Address")
 
 
 class Equipment(Model):
     """Office equipment on site."""
 
-    computers: int | None = field("电脑(台)", "Computers", ge=0)
-    printers: int | None = field("打印机(台)", "Printers", ge=0)
+    computers: Count | None = field("电脑(台)", "Computers", ge=0)
+    printers: Count | None = field("打印机(台)", "Printers", ge=0)
     other: list[str] | None = field("其他设备", "Other equipment")
 
 
@@ -139,17 +139,17 @@ class Service(Model):
     government_duty: bool | None = field(
         "属于政府直接履职事项", "A duty the government must perform itself (not purchasable)"
     )
-    people_served: int | None = field("服务人次", "People served (person-times)", ge=0)
-    sessions: int | None = field("活动场次", "Sessions or activities", ge=0)
+    people_served: Count | None = field("服务人次", "People served (person-times)", ge=0)
+    sessions: Count | None = field("活动场次", "Sessions or activities", ge=0)
     hours: Quantity | None = field("服务时长(小时)", "Service hours")
 
 
 class Volunteers(Model):
     """Volunteer figures."""
 
-    registered: int | None = field("志愿者人数", "Volunteers recruited", ge=0)
-    regular: int | None = field("常态化志愿者人数", "Regular volunteers", ge=0)
-    teams: int | None = field("志愿服务团体(个)", "Volunteer teams", ge=0)
+    registered: Count | None = field("志愿者人数", "Volunteers recruited", ge=0)
+    regular: Count | None = field("常态化志愿者人数", "Regular volunteers", ge=0)
+    teams: Count | None = field("志愿服务团体(个)", "Volunteer teams", ge=0)
     hours: Quantity | None = field("志愿服务时长(小时)", "Volunteer service hours")
 
 
@@ -189,8 +189,8 @@ class Document(Model):
 class Rating(Model):
     """An organisation's grade from the civil-affairs rating (e.g. 3A)."""
 
-    level: int | None = field("评估等级(A)", "Number of A's: 1 to 5", ge=1, le=5)
-    year: int | None = field("评定年份", "Year rated", ge=1990, le=2100)
+    level: Count | None = field("评估等级(A)", "Number of A's: 1 to 5", ge=1, le=5)
+    year: Count | None = field("评定年份", "Year rated", ge=1990, le=2100)
 
 
 class Penalty(Model):
@@ -213,7 +213,7 @@ class InspectionResult(LabelledChoice):
 class AnnualInspection(Model):
     """One year's annual inspection (年检) result."""
 
-    year: int | None = field("年度", "Year inspected", ge=1990, le=2100)
+    year: Count | None = field("年度", "Year inspected", ge=1990, le=2100)
     result: Annotated[InspectionResult, BeforeValidator(InspectionResult.coerce)] | None = field(
         "年检结果", "passed, failed or not_participated (合格 / 不合格 / 未参加)"
     )

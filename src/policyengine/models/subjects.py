@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator
 
-from .base import Day, LabelledChoice, Model, Money, Quantity, Subject, choice_labels, field
+from .base import Count, Day, LabelledChoice, Model, Money, Quantity, Subject, choice_labels, field
 from .components import (
     AnnualInspection,
     Budget,
@@ -55,7 +55,7 @@ class Organization(Subject):
     blacklisted: bool | None = field("列入黑名单", "On a civil-affairs blacklist")
     governance: Governance | None = field("治理结构", "Governance and finance")
     rating: Rating | None = field("评估等级", "Civil-affairs rating (A grade)")
-    projects_completed: int | None = field(
+    projects_completed: Count | None = field(
         "已实施社工服务项目(个)", "Social-work service projects carried out before", ge=0
     )
     staff: list[StaffMember] | None = field("专业团队", "Professional team")
@@ -105,7 +105,7 @@ class Incubation(Model):
 
     platforms: list[str] | None = field("平台", "Platforms, by name")
     management_rules: list[str] | None = field("管理制度", "Management rules and regulations")
-    expert_pool_size: int | None = field("专家库人数", "Members of the expert pool", ge=0)
+    expert_pool_size: Count | None = field("专家库人数", "Members of the expert pool", ge=0)
     organizations: list[IncubatedOrganization] | None = field("入园组织", "Organisations hosted")
 
 
@@ -203,8 +203,8 @@ class Approval(Model):
 class ContractTerms(Model):
     """What the service agreement names (Hunan: 4 categories, 21 items, 4 kinds of indicator)."""
 
-    service_categories: int | None = field("服务类别(大类)", "Service categories named", ge=0)
-    service_items: int | None = field("服务事项(项)", "Service items named", ge=0)
+    service_categories: Count | None = field("服务类别(大类)", "Service categories named", ge=0)
+    service_items: Count | None = field("服务事项(项)", "Service items named", ge=0)
     indicators: list[str] | None = field(
         "服务指标", "Indicators named: content, people_served, service_hours, satisfaction"
     )
@@ -257,23 +257,23 @@ class Disclosure(Model):
 class Outputs(Model):
     """Figures a project reports about its work."""
 
-    households_surveyed: int | None = field("需求调研户数", "Households surveyed for needs", ge=0)
-    villages_surveyed: int | None = field("调研村(社区)数", "Villages or communities surveyed", ge=0)
-    assistance_cases: int | None = field("社会救助个案数", "Social-assistance cases", ge=0)
-    elder_files: int | None = field("老年人档案数", "Elder files opened", ge=0)
-    child_files: int | None = field("儿童档案数", "Child files opened", ge=0)
-    volunteer_teams: int | None = field("志愿服务团体数", "Volunteer teams", ge=0)
-    volunteers: int | None = field("招募志愿者人数", "Volunteers recruited", ge=0)
-    trainees: int | None = field("培训人数", "People trained", ge=0)
-    person_times: int | None = field("服务人次", "Person-times served", ge=0)
+    households_surveyed: Count | None = field("需求调研户数", "Households surveyed for needs", ge=0)
+    villages_surveyed: Count | None = field("调研村(社区)数", "Villages or communities surveyed", ge=0)
+    assistance_cases: Count | None = field("社会救助个案数", "Social-assistance cases", ge=0)
+    elder_files: Count | None = field("老年人档案数", "Elder files opened", ge=0)
+    child_files: Count | None = field("儿童档案数", "Child files opened", ge=0)
+    volunteer_teams: Count | None = field("志愿服务团体数", "Volunteer teams", ge=0)
+    volunteers: Count | None = field("招募志愿者人数", "Volunteers recruited", ge=0)
+    trainees: Count | None = field("培训人数", "People trained", ge=0)
+    person_times: Count | None = field("服务人次", "Person-times served", ge=0)
 
 
 class StreetSupport(Model):
     """What the pilot street (街道) provides to the operator (Lanzhou 四(三))."""
 
     office_space: bool | None = field("提供工作场地", "Office space provided")
-    computers: int | None = field("电脑(台)", "Computers provided", ge=0)
-    printers: int | None = field("打印机(台)", "Printers provided", ge=0)
+    computers: Count | None = field("电脑(台)", "Computers provided", ge=0)
+    printers: Count | None = field("打印机(台)", "Printers provided", ge=0)
     liaison: bool | None = field("配备专职联动人员", "Dedicated liaison assigned")
     station_plaque_hung: bool | None = field("街道社工站已挂牌", "Street station set up and plaque hung")
     joint_meeting_system: bool | None = field("建立联席会议制度", "Joint meeting system set up")
@@ -359,7 +359,7 @@ class Funding(Subject):
 
     kind: Literal["funding"] = "funding"
     region: Region | None = field("地区", "Region")
-    year: int | None = field("年度", "Budget year", ge=1990, le=2100)
+    year: Count | None = field("年度", "Budget year", ge=1990, le=2100)
     funds: Funds | None = field("资金", "Funds")
     channels: list[str] | None = field(
         "资金渠道", "Funding channels used: fiscal_budget, social_assistance_special, ..."
