@@ -181,7 +181,21 @@ def load_yaml_text(text: str, filename: str = "<string>") -> Any:
                 )
             ]
         )
-    loader = _Loader(text, filename)
+    try:
+        loader = _Loader(text, filename)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise PackError(
+            [
+                Problem(
+                    f"control character U+{exc.character:04X} is not allowed in YAML",
+                    Location(filename, line, col, text.split("\n")[line - 1][:200]),
+                    "remove it (it is often left by copying from a PDF or a spreadsheet)",
+                    "yaml",
+                )
+            ]
+        ) from None
     try:
         return loader.get_single_data()
     except PackError:
