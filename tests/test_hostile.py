@@ -250,9 +250,22 @@ def test_records_that_are_not_mappings_or_have_no_kind_are_refused(record: objec
         validate_record(record, BUILTIN_SUBJECTS)
 
 
-def test_an_enormous_list_is_evaluated_within_the_step_budget(lanzhou: Engine, lanzhou_example: dict) -> None:
+def test_an_enormous_list_is_refused_naming_the_field(lanzhou: Engine, lanzhou_example: dict) -> None:
     lanzhou_example["staff"] = [{"certification": "assistant", "full_time": True}] * 200_000
+    with pytest.raises(RecordError, match="`staff` has 200000 items; at most 10000"):
+        lanzhou.evaluate(lanzhou_example, as_of=date(2023, 9, 28), trace=False)
+
+
+def test_the_largest_accepted_list_is_evaluated_within_the_step_budget(
+    lanzhou: Engine, lanzhou_example: dict
+) -> None:
+    lanzhou_example["staff"] = [{"certification": "assistant", "full_time": True}] * 10_000
     report = lanzhou.evaluate(lanzhou_example, as_of=date(2023, 9, 28), trace=False)
     outcomes = {f.rule: f.outcome.value for f in report.findings}
     assert outcomes["staffing.count"] == "pass"
-    assert outcomes["staffing.intermediate"] == "error"  # 200,000 items exceed the step budget
+    assert outcomes["staffing.intermediate"] == "fail"  # 10,000 assistants, no intermediate
+
+
+def test_a_pack_file_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
+    err = load_text(tmp_path, b"# " + b"x" * (1024 * 1024) + b"\n")
+    assert "more than the 1048576 allowed" in err.render()

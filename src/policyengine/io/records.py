@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .._yaml import load_yaml_file, strip_positions
+from .._yaml import MAX_RECORD_YAML_BYTES, load_yaml_file, strip_positions
 from ..errors import Location, PackError, Problem, RecordError
 
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
@@ -24,7 +24,7 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
         raise RecordError([Problem("no such file", Location(str(path)), None, "input")])
     if suffix in (".yaml", ".yml"):
         try:
-            data = strip_positions(load_yaml_file(path))
+            data = strip_positions(load_yaml_file(path, MAX_RECORD_YAML_BYTES))
         except PackError as exc:
             raise RecordError(exc.problems) from None
         yield from _many(path, data)

@@ -10,9 +10,12 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import Location, Problem, RecordError, did_you_mean
+
+#: Most items accepted in any one list of a record (staff, services, ...).
+MAX_LIST_ITEMS = 10_000
 
 #: Largest amount accepted anywhere (yuan): one trillion. Anything above is a typing slip.
 MAX_AMOUNT = Decimal("1000000000000")
@@ -170,6 +173,16 @@ class Model(BaseModel):
         use_enum_values=False,
         validate_default=False,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_lists(cls, data: Any) -> Any:
+        """Refuse enormous lists before validating their items."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, (list, tuple)) and len(value) > MAX_LIST_ITEMS:
+                    raise ValueError(f"`{key}` has {len(value)} items; at most {MAX_LIST_ITEMS} are accepted")
+        return data
 
 
 class Subject(Model):
