@@ -252,8 +252,9 @@ def test_records_that_are_not_mappings_or_have_no_kind_are_refused(record: objec
 
 def test_an_enormous_list_is_refused_naming_the_field(lanzhou: Engine, lanzhou_example: dict) -> None:
     lanzhou_example["staff"] = [{"certification": "assistant", "full_time": True}] * 200_000
-    with pytest.raises(RecordError, match="`staff` has 200000 items; at most 10000"):
+    with pytest.raises(RecordError, match="at most 10000 items") as err:
         lanzhou.evaluate(lanzhou_example, as_of=date(2023, 9, 28), trace=False)
+    assert err.value.problems[0].location.path == "staff"
 
 
 def test_the_largest_accepted_list_is_evaluated_within_the_step_budget(

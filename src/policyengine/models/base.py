@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import Location, Problem, RecordError, did_you_mean
 
@@ -116,6 +116,9 @@ def parse_date(value: Any) -> Any:
 Money = Annotated[Decimal, BeforeValidator(parse_money)]
 Quantity = Annotated[Decimal, BeforeValidator(parse_decimal)]
 Day = Annotated[date, BeforeValidator(parse_date)]
+T = TypeVar("T")
+#: A list in a record: at most MAX_LIST_ITEMS items, checked before the items are validated.
+Items = Annotated[list[T], Field(max_length=MAX_LIST_ITEMS)]
 Count = Annotated[int, BeforeValidator(parse_count)]
 
 
@@ -173,16 +176,6 @@ class Model(BaseModel):
         use_enum_values=False,
         validate_default=False,
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bounded_lists(cls, data: Any) -> Any:
-        """Refuse enormous lists before validating their items."""
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(value, (list, tuple)) and len(value) > MAX_LIST_ITEMS:
-                    raise ValueError(f"`{key}` has {len(value)} items; at most {MAX_LIST_ITEMS} are accepted")
-        return data
 
 
 class Subject(Model):

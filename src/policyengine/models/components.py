@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from .base import Count, Day, LabelledChoice, Model, Money, Quantity, choice_labels, field
+from .base import Count, Day, Items, LabelledChoice, Model, Money, Quantity, choice_labels, field
 
 
 @choice_labels(
@@ -118,7 +118,7 @@ class Site(Model):
 
     area_m2: Quantity | None = field("服务面积(平方米)", "Service area in square metres")
     office_space: bool | None = field("办公场地", "Office space provided")
-    functional_areas: list[str] | None = field("功能区", "Functional areas, by name")
+    functional_areas: Items[str] | None = field("功能区", "Functional areas, by name")
     office_desks: Count | None = field("办公位(个)", "Office desks", ge=0)
     address: str | None = field("地址", "Address")
 
@@ -128,7 +128,7 @@ class Equipment(Model):
 
     computers: Count | None = field("电脑(台)", "Computers", ge=0)
     printers: Count | None = field("打印机(台)", "Printers", ge=0)
-    other: list[str] | None = field("其他设备", "Other equipment")
+    other: Items[str] | None = field("其他设备", "Other equipment")
 
 
 class Service(Model):
@@ -169,14 +169,14 @@ class BudgetLine(Model):
     )
     name: str | None = field("名称", "Line name as written in the budget")
     amount: Money | None = field("金额(元)", "Amount in yuan")
-    lines: list[BudgetLine] | None = field("明细", "Sub-lines")
+    lines: Items[BudgetLine] | None = field("明细", "Sub-lines")
 
 
 class Budget(Model):
     """A budget: its total and its lines."""
 
     total: Money | None = field("预算总额(元)", "Total in yuan")
-    lines: list[BudgetLine] | None = field("预算科目", "Budget lines")
+    lines: Items[BudgetLine] | None = field("预算科目", "Budget lines")
 
 
 class Document(Model):

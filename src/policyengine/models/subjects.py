@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator
 
-from .base import Count, Day, LabelledChoice, Model, Money, Quantity, Subject, choice_labels, field
+from .base import Count, Day, Items, LabelledChoice, Model, Money, Quantity, Subject, choice_labels, field
 from .components import (
     AnnualInspection,
     Budget,
@@ -50,15 +50,15 @@ class Organization(Subject):
     )
     registration_date: Day | None = field("登记日期", "Date registered")
     social_work_organization: bool | None = field("社工机构", "Registered as a social-work organisation")
-    annual_inspections: list[AnnualInspection] | None = field("年检记录", "Annual inspections")
-    penalties: list[Penalty] | None = field("处罚记录", "Penalties imposed by the registration authority")
+    annual_inspections: Items[AnnualInspection] | None = field("年检记录", "Annual inspections")
+    penalties: Items[Penalty] | None = field("处罚记录", "Penalties imposed by the registration authority")
     blacklisted: bool | None = field("列入黑名单", "On a civil-affairs blacklist")
     governance: Governance | None = field("治理结构", "Governance and finance")
     rating: Rating | None = field("评估等级", "Civil-affairs rating (A grade)")
     projects_completed: Count | None = field(
         "已实施社工服务项目(个)", "Social-work service projects carried out before", ge=0
     )
-    staff: list[StaffMember] | None = field("专业团队", "Professional team")
+    staff: Items[StaffMember] | None = field("专业团队", "Professional team")
 
 
 @choice_labels(
@@ -103,10 +103,10 @@ class IncubatedOrganization(Model):
 class Incubation(Model):
     """What an incubation park offers (Renshou 一园四平台)."""
 
-    platforms: list[str] | None = field("平台", "Platforms, by name")
-    management_rules: list[str] | None = field("管理制度", "Management rules and regulations")
+    platforms: Items[str] | None = field("平台", "Platforms, by name")
+    management_rules: Items[str] | None = field("管理制度", "Management rules and regulations")
     expert_pool_size: Count | None = field("专家库人数", "Members of the expert pool", ge=0)
-    organizations: list[IncubatedOrganization] | None = field("入园组织", "Organisations hosted")
+    organizations: Items[IncubatedOrganization] | None = field("入园组织", "Organisations hosted")
 
 
 class Station(Subject):
@@ -124,10 +124,10 @@ class Station(Subject):
     plaque_hung: bool | None = field("已挂牌", "Plaque hung")
     site: Site | None = field("场地", "Premises")
     equipment: Equipment | None = field("设备", "Equipment")
-    staff: list[StaffMember] | None = field("工作人员", "Staff")
+    staff: Items[StaffMember] | None = field("工作人员", "Staff")
     volunteers: Volunteers | None = field("志愿者", "Volunteers")
-    services: list[Service] | None = field("服务", "Services delivered")
-    systems: list[str] | None = field("规章制度", "Rules and working procedures in place, by name")
+    services: Items[Service] | None = field("服务", "Services delivered")
+    systems: Items[str] | None = field("规章制度", "Rules and working procedures in place, by name")
     work_procedures: bool | None = field("有工作流程", "Working procedures in place")
     operator: Organization | None = field("运营机构", "Operator")
     operator_from_outside_city: bool | None = field(
@@ -205,7 +205,7 @@ class ContractTerms(Model):
 
     service_categories: Count | None = field("服务类别(大类)", "Service categories named", ge=0)
     service_items: Count | None = field("服务事项(项)", "Service items named", ge=0)
-    indicators: list[str] | None = field(
+    indicators: Items[str] | None = field(
         "服务指标", "Indicators named: content, people_served, service_hours, satisfaction"
     )
     renewal_by_evaluation: bool | None = field(
@@ -239,7 +239,7 @@ class FundingSource(Model):
         "资金来源",
         "welfare_lottery, social_assistance_special, social_assistance_working, fiscal_budget, other",
     )
-    documents: list[Document] | None = field("资金管理办法", "Fund-management documents")
+    documents: Items[Document] | None = field("资金管理办法", "Fund-management documents")
     provincial_subsidy: Money | None = field("省级补助(元)", "Provincial subsidy in yuan")
 
 
@@ -247,7 +247,7 @@ class Disclosure(Model):
     """Public disclosure of a project's fund use (公示)."""
 
     published: Day | None = field("公示日期", "Date published")
-    items: list[str] | None = field(
+    items: Items[str] | None = field(
         "公示内容",
         "Items disclosed: name, content, period, amount, lead, contact, completion, "
         "supervision, effects, fund_rules",
@@ -318,14 +318,14 @@ class Project(Subject):
     budget: Budget | None = field("预算", "Budget")
     funding: FundingSource | None = field("资金来源", "Funding source")
     procurement: Procurement | None = field("采购", "How the service was purchased")
-    approvals: list[Approval] | None = field("重大事项审议", "Approvals of major matters")
+    approvals: Items[Approval] | None = field("重大事项审议", "Approvals of major matters")
     contract: ContractTerms | None = field("服务协议", "Service agreement terms")
     operator: Organization | None = field("承接机构", "Operator")
-    staff: list[StaffMember] | None = field("项目社工", "Project social workers")
+    staff: Items[StaffMember] | None = field("项目社工", "Project social workers")
     community: Community | None = field("试点社区", "The community served")
-    services: list[Service] | None = field("服务内容", "Services")
-    reports: list[ProjectReport] | None = field("项目报告", "Reports submitted")
-    evaluations: list[Evaluation] | None = field("评估审计", "Evaluations and audits")
+    services: Items[Service] | None = field("服务内容", "Services")
+    reports: Items[ProjectReport] | None = field("项目报告", "Reports submitted")
+    evaluations: Items[Evaluation] | None = field("评估审计", "Evaluations and audits")
     supervised_by: str | None = field("监督单位", "Supervising authority")
     disclosure: Disclosure | None = field("资金使用公示", "Public disclosure of fund use")
     outputs: Outputs | None = field("服务成效", "Reported outputs")
@@ -361,6 +361,6 @@ class Funding(Subject):
     region: Region | None = field("地区", "Region")
     year: Count | None = field("年度", "Budget year", ge=1990, le=2100)
     funds: Funds | None = field("资金", "Funds")
-    channels: list[str] | None = field(
+    channels: Items[str] | None = field(
         "资金渠道", "Funding channels used: fiscal_budget, social_assistance_special, ..."
     )
