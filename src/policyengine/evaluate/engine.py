@@ -11,8 +11,9 @@ from ..errors import EvaluationLimitError, PackError, Problem
 from ..lang.compiler import DEFAULT_MAX_STEPS, MISSING, Ctx, EvaluationError
 from ..models import validate_record
 from ..models.base import Subject
-from ..packs.loader import CompiledRule, Pack
+from ..packs.loader import CompiledRule, CompiledScorecard, Pack
 from .report import Finding, Outcome, PackRef, Report, SubjectRef
+from .scoring import score_card
 
 
 class Engine:
@@ -51,10 +52,12 @@ class Engine:
             PackRef(p.id, p.version, p.content_hash, {"zh": p.title.zh, "en": p.title.en or p.title.zh})
             for p in self.packs
         )
-        # Rules grouped by subject kind, once.
+        # Rules and scorecards grouped by subject kind, once.
         self._by_subject: dict[str, list[tuple[Pack, list[CompiledRule]]]] = {}
-        for kind in {r.subject for p in self.packs for r in p.rules}:
+        self._cards: dict[str, list[CompiledScorecard]] = {}
+        for kind in {k for p in self.packs for k in p.subjects()}:
             self._by_subject[kind] = [(p, p.rules_for(kind)) for p in self.packs]
+            self._cards[kind] = [c for p in self.packs for c in p.scorecards_for(kind)]
 
     @classmethod
     def from_packs(cls, packs: Iterable[str | Path | Pack], **kwargs: Any) -> Engine:
@@ -87,11 +90,20 @@ class Engine:
         findings: list[Finding] = []
         for pack, rules in self._by_subject.get(subject.kind_name, ()):
             findings.extend(self._run_pack(pack, rules, subject, when, trace))
+        scores = []
+        for card in self._cards.get(subject.kind_name, ()):
+            pack = next(p for p in self.packs if p.id == card.pack_id)
+            if not pack.in_effect(when):
+                continue
+            params, _ = pack.params_at(when)
+            outcomes = {f.rule: f.outcome for f in findings if f.pack == card.pack_id}
+            scores.append(score_card(card, Ctx(subject, params, when, None, self.max_steps), outcomes))
         return Report(
             subject=SubjectRef(subject.kind_name, subject.id, subject.name),
             packs=self._pack_refs,
             as_of=when,
             findings=tuple(findings),
+            scores=tuple(scores),
         )
 
     def evaluate_many(

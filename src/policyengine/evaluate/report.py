@@ -175,6 +175,7 @@ class Report:
     packs: tuple[PackRef, ...]
     as_of: date
     findings: tuple[Finding, ...]
+    scores: tuple[Any, ...] = ()  # policyengine.evaluate.scoring.Score
 
     @property
     def verdict(self) -> Verdict:
@@ -211,4 +212,5 @@ class Report:
             "verdict": self.verdict.value,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
+            "scores": [s.to_dict() for s in self.scores],
         }

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,7 +39,20 @@ from ..lang.compiler import MISSING, Ctx
 from ..lang.functions import Function
 from ..models.base import pydantic_problems
 from ..models.introspect import ANY, TypeInfo
-from .schema import Cite, NotChecked, PackFile, PackMeta, Parameter, Rule, Source, Text
+from .schema import (
+    Band,
+    Cite,
+    Dimension,
+    Indicator,
+    NotChecked,
+    PackFile,
+    PackMeta,
+    Parameter,
+    Rule,
+    Scorecard,
+    Source,
+    Text,
+)
 
 PACK_FILE = "pack.yaml"
 
@@ -230,6 +244,7 @@ def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
         rules=[r for _, r in rules],
         remove=None,
         not_checked=[n for _, n in good(NotChecked, data.get("not_checked"))],
+        scorecards=[c for _, c in good(Scorecard, data.get("scorecards"))],
     )
     return model, [i for i, _ in rules]
 
@@ -299,6 +314,29 @@ class CompiledRule:
         return self.rule.severity
 
 
+@dataclass(frozen=True)
+class CompiledIndicator:
+    dimension: Dimension
+    indicator: Indicator
+    condition: Condition | None
+    value: Condition | None
+
+
+@dataclass(frozen=True)
+class CompiledScorecard:
+    pack_id: str
+    card: Scorecard
+    indicators: tuple[CompiledIndicator, ...]
+
+    @property
+    def id(self) -> str:
+        return self.card.id
+
+    @property
+    def subject(self) -> str:
+        return self.card.subject
+
+
 @dataclass
 class Pack:
     """A loaded, resolved and compiled pack."""
@@ -311,6 +349,7 @@ class Pack:
     path: Path
     chain: list[str]  # ids from this pack up through what it extends
     content_hash: str
+    scorecards: list[CompiledScorecard] = field(default_factory=list)
     _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -336,8 +375,11 @@ class Pack:
     def rules_for(self, subject: str) -> list[CompiledRule]:
         return [r for r in self.rules if r.subject == subject]
 
+    def scorecards_for(self, subject: str) -> list[CompiledScorecard]:
+        return [c for c in self.scorecards if c.subject == subject]
+
     def subjects(self) -> list[str]:
-        return sorted({r.subject for r in self.rules})
+        return sorted({r.subject for r in self.rules} | {c.subject for c in self.scorecards})
 
     def in_effect(self, as_of: date) -> bool:
         eff = self.meta.effective
@@ -467,6 +509,7 @@ def _compile(
     sources: dict[str, tuple[Source, PackSourceFile]] = {}
     params: dict[str, tuple[Parameter, PackSourceFile, str]] = {}
     rules: dict[str, tuple[Rule, PackSourceFile, int]] = {}
+    cards: dict[str, tuple[Scorecard, PackSourceFile, int]] = {}
     not_checked: list[NotChecked] = []
     for src in reversed(chain):
         m = src.model
@@ -490,6 +533,9 @@ def _compile(
             for i, rid in enumerate(m.remove.rules):
                 if rules.pop(rid, None) is None:
                     problems.append(_unknown("rule", rid, rules, src, ("remove", "rules", i)))
+            for i, cid in enumerate(m.remove.scorecards):
+                if cards.pop(cid, None) is None:
+                    problems.append(_unknown("scorecard", cid, cards, src, ("remove", "scorecards", i)))
         for name, param in m.parameters.items():
             params[name] = (param, src, first_source or "")
             for d, pv in param.values.items():
@@ -512,6 +558,14 @@ def _compile(
                 continue
             ids_here[rule.id] = i
             rules[rule.id] = (rule, src, i)
+        raw_cards = src.data.get("scorecards") if isinstance(src.data, YamlMap) else None
+        card_positions = {
+            c.get("id"): i
+            for i, c in enumerate(raw_cards if isinstance(raw_cards, list) else [])
+            if isinstance(c, dict)
+        }
+        for card in m.scorecards:
+            cards[card.id] = (card, src, card_positions.get(card.id, 0))
         for i, nc in enumerate(m.not_checked):
             problems.extend(_check_cite(nc.cite, src, ("not_checked", i, "cite"), m, sources))
             not_checked.append(nc)
@@ -588,6 +642,25 @@ def _compile(
                 ),
             )
         )
+    rule_subjects = {r.id: r.subject for r in compiled}
+    compiled_cards = [
+        c
+        for card, src, i in cards.values()
+        if (
+            c := _compile_scorecard(
+                card,
+                src,
+                ("scorecards", i),
+                top.model.pack.id,
+                subjects,
+                param_types,
+                functions,
+                rule_subjects,
+                sources,
+                problems,
+            )
+        )
+    ]
     if problems:
         raise PackError(problems)
 
@@ -600,6 +673,7 @@ def _compile(
         "parameters": {k: v.model_dump(mode="json") for k, v in sorted(merged_params.items())},
         "rules": [r.rule.model_dump(mode="json") for r in compiled],
         "not_checked": [n.model_dump(mode="json") for n in not_checked],
+        "scorecards": [c.card.model_dump(mode="json") for c in compiled_cards],
     }
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
@@ -613,7 +687,218 @@ def _compile(
         path=top.path.parent,
         chain=[s.model.pack.id for s in chain],
         content_hash=f"sha256:{digest}",
+        scorecards=compiled_cards,
     )
+
+
+def _compile_scorecard(
+    card: Scorecard,
+    src: PackSourceFile,
+    base: tuple[Any, ...],
+    pack_id: str,
+    subjects: Mapping[str, type[BaseModel]],
+    param_types: dict[str, TypeInfo],
+    functions: Mapping[str, Function],
+    rule_subjects: dict[str, str],
+    sources: Mapping[str, Any],
+    problems: list[Problem],
+) -> CompiledScorecard | None:
+    """Compile a scorecard's expressions and check its arithmetic: weights, bands, grades."""
+    before = len(problems)
+    model = subjects.get(card.subject)
+    if model is None:
+        suggestion = did_you_mean(card.subject, subjects)
+        problems.append(
+            Problem(
+                f"unknown subject `{card.subject}`",
+                src.location((*base, "subject"), value=True),
+                f"did you mean `{suggestion}`?" if suggestion else None,
+                "unknown-subject",
+            )
+        )
+        return None
+    scope = Scope(model, param_types, functions)
+    compiled: list[CompiledIndicator] = []
+    weight = Decimal(0)
+    for d, dim in enumerate(card.dimensions):
+        for k, ind in enumerate(dim.indicators):
+            loc = (*base, "dimensions", d, "indicators", k)
+            weight += ind.points
+            problems.extend(_check_cite(ind.cite, src, (*loc, "cite"), src.model, sources))
+            kinds = [n for n in ("condition", "value", "rule") if getattr(ind, n) is not None]
+            if len(kinds) != 1:
+                problems.append(
+                    Problem(
+                        f"indicator `{ind.id}` must have exactly one of `condition`, `value` "
+                        f"(with `bands`) or `rule`; it has {', '.join(kinds) or 'none'}",
+                        src.location(loc),
+                        None,
+                        "scorecard",
+                    )
+                )
+                continue
+            cond = value = None
+            if ind.condition is not None:
+                cond = _compile_expr(ind.condition, scope, src, (*loc, "condition"), problems)
+            elif ind.value is not None:
+                try:
+                    value = compile_condition(ind.value, scope, expect_bool=False)
+                    kind = value.checked.types[value.checked.root].kind
+                    if kind not in ("number", "any"):
+                        problems.append(
+                            Problem(
+                                f"`value` must be a number, but this is a {kind}",
+                                src.location((*loc, "value"), value=True),
+                                None,
+                                "scorecard",
+                            )
+                        )
+                except ConditionError as exc:
+                    problems.append(_condition_problem(exc, src, (*loc, "value")))
+                if not ind.bands:
+                    problems.append(
+                        Problem("a `value` indicator needs `bands`", src.location(loc), None, "scorecard")
+                    )
+                else:
+                    problems.extend(_check_bands(ind.bands, ind.points, src, (*loc, "bands")))
+            elif ind.rule is not None:
+                if ind.rule not in rule_subjects:
+                    suggestion = did_you_mean(ind.rule, rule_subjects)
+                    problems.append(
+                        Problem(
+                            f"no rule `{ind.rule}` in this pack",
+                            src.location((*loc, "rule"), value=True),
+                            f"did you mean `{suggestion}`?" if suggestion else None,
+                            "scorecard",
+                        )
+                    )
+                elif rule_subjects[ind.rule] != card.subject:
+                    problems.append(
+                        Problem(
+                            f"rule `{ind.rule}` checks {rule_subjects[ind.rule]} records, "
+                            f"this scorecard scores {card.subject} records",
+                            src.location((*loc, "rule"), value=True),
+                            None,
+                            "scorecard",
+                        )
+                    )
+            compiled.append(CompiledIndicator(dim, ind, cond, value))
+    if weight != card.total:
+        problems.append(
+            Problem(
+                f"indicator points add up to {format_value(weight)}, not the stated total "
+                f"{format_value(card.total)}",
+                src.location((*base, "total"), value=True),
+                "change the indicators' `points` or the `total` so that they agree",
+                "scorecard",
+            )
+        )
+    problems.extend(_check_grades(card.grades, card.total, src, (*base, "grades")))
+    if len(problems) > before:
+        return None
+    return CompiledScorecard(pack_id, card, tuple(compiled))
+
+
+def _check_bands(
+    bands: list[Band], points: Decimal, src: PackSourceFile, loc: tuple[Any, ...]
+) -> list[Problem]:
+    """Bands must run on from one to the next: no overlap, no gap; an open end only last."""
+    out: list[Problem] = []
+    for i, band in enumerate(bands):
+        here = src.location((*loc, i))
+        if band.points > points:
+            out.append(
+                Problem(
+                    f"a band gives {format_value(band.points)} points, more than the "
+                    f"indicator's {format_value(points)}",
+                    here,
+                    None,
+                    "scorecard",
+                )
+            )
+        if band.max is not None and band.max <= band.min:
+            out.append(
+                Problem(
+                    f"band [{format_value(band.min)}, {format_value(band.max)}) is empty",
+                    here,
+                    "`max` must be above `min`",
+                    "scorecard",
+                )
+            )
+        if band.max is None and i != len(bands) - 1:
+            out.append(Problem("only the last band may leave out `max`", here, None, "scorecard"))
+        if i > 0:
+            prev = bands[i - 1]
+            if prev.max is not None and band.min < prev.max:
+                out.append(
+                    Problem(
+                        f"bands overlap: [{format_value(prev.min)}, {format_value(prev.max)}) and "
+                        f"[{format_value(band.min)}, …)",
+                        here,
+                        f"start this band at {format_value(prev.max)}",
+                        "scorecard",
+                    )
+                )
+            elif prev.max is not None and band.min > prev.max:
+                out.append(
+                    Problem(
+                        f"gap between bands: nothing covers [{format_value(prev.max)}, "
+                        f"{format_value(band.min)})",
+                        here,
+                        f"start this band at {format_value(prev.max)}",
+                        "scorecard",
+                    )
+                )
+    return out
+
+
+def _check_grades(
+    grades: list[Any], total: Decimal, src: PackSourceFile, loc: tuple[Any, ...]
+) -> list[Problem]:
+    """Grades, in any order, must cover 0 to the total without overlap or gap."""
+    out: list[Problem] = []
+    order = sorted(range(len(grades)), key=lambda i: grades[i].min)
+    expect = Decimal(0)
+    for n, i in enumerate(order):
+        g = grades[i]
+        here = src.location((*loc, i))
+        if g.min < expect:
+            out.append(
+                Problem(
+                    f"grade “{g.label.zh}” overlaps the one below it (it starts at "
+                    f"{format_value(g.min)}, the one below ends at {format_value(expect)})",
+                    here,
+                    None,
+                    "scorecard",
+                )
+            )
+        elif g.min > expect:
+            out.append(
+                Problem(
+                    f"gap between grades: no grade covers [{format_value(expect)}, {format_value(g.min)})",
+                    here,
+                    f"start this grade at {format_value(expect)}",
+                    "scorecard",
+                )
+            )
+        if g.max is None:
+            if n != len(order) - 1:
+                out.append(Problem("only the highest grade may leave out `max`", here, None, "scorecard"))
+            expect = total
+        else:
+            if g.max <= g.min:
+                out.append(Problem("a grade's `max` must be above its `min`", here, None, "scorecard"))
+            expect = g.max
+    if expect < total:
+        out.append(
+            Problem(
+                f"no grade covers scores from {format_value(expect)} to the total {format_value(total)}",
+                src.location(loc),
+                None,
+                "scorecard",
+            )
+        )
+    return out
 
 
 def _unknown(

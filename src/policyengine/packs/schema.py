@@ -172,6 +172,56 @@ class Removal(_Strict):
 
     parameters: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
+    scorecards: list[str] = Field(default_factory=list)
+
+
+class Band(_Strict):
+    """A half-open range [min, max) and the points it earns (max omitted: no upper end)."""
+
+    min: Decimal
+    max: Decimal | None = None
+    points: Decimal = Field(ge=0)
+
+
+class Indicator(_Strict):
+    """One scored item. Exactly one of `condition`, `value` + `bands`, or `rule`."""
+
+    id: str = Field(pattern=ID_RE)
+    title: BiText
+    points: Decimal = Field(gt=0, description="Most points this indicator can give")
+    condition: str | None = Field(default=None, description="All points when true, none when false")
+    value: str | None = Field(default=None, description="A number placed in `bands`")
+    bands: list[Band] | None = None
+    rule: str | None = Field(default=None, description="All points when this rule passes")
+    cite: CiteField
+
+
+class Dimension(_Strict):
+    id: str = Field(pattern=ID_RE)
+    title: BiText
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Grade(_Strict):
+    """A score range [min, max) and its label (max omitted: up to the total)."""
+
+    min: Decimal
+    max: Decimal | None = None
+    label: BiText
+
+
+class Scorecard(_Strict):
+    """Weighted indicators → a score and a grade."""
+
+    id: str = Field(pattern=ID_RE)
+    title: BiText
+    subject: str
+    total: Decimal = Field(gt=0)
+    weights_from: BiText = Field(
+        description="Who set the weights: the policy (cite it) or the assessor (say so plainly)"
+    )
+    dimensions: list[Dimension] = Field(min_length=1)
+    grades: list[Grade] = Field(min_length=1)
 
 
 class PackFile(_Strict):
@@ -186,6 +236,7 @@ class PackFile(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     remove: Removal | None = None
     not_checked: list[NotChecked] = Field(default_factory=list)
+    scorecards: list[Scorecard] = Field(default_factory=list)
 
     @field_validator("parameters")
     @classmethod
