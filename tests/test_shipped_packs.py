@@ -26,6 +26,7 @@ EXAMPLES = [
     ("hunan", "station.yaml", date(2022, 12, 31)),
     ("fujian", "township_station.yaml", date(2022, 10, 1)),
     ("fujian", "funding.yaml", date(2022, 12, 31)),
+    ("hunan_assessment", "project.yaml", date(2023, 1, 15)),
 ]
 
 

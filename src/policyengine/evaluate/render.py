@@ -27,6 +27,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "warning": "警告",
         "info": "提示",
         "missing": "缺少数据",
+        "scores": "评分",
+        "indicator": "指标",
+        "grade": "等级",
+        "points": "得分",
+        "incomplete_score": "评分不完整:有指标缺少数据",
+        "weights_from": "权重来源",
     },
     "en": {
         "report": "Policy compliance report",
@@ -46,6 +52,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "warning": "warning",
         "info": "info",
         "missing": "Missing data",
+        "scores": "Scores",
+        "indicator": "Indicator",
+        "grade": "Grade",
+        "points": "Points",
+        "incomplete_score": "incomplete: an indicator lacks data",
+        "weights_from": "Weights set by",
     },
 }
 
@@ -96,6 +108,23 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         f"- **{lab['summary']}**: "
         + ", ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in counts.items() if v)
     )
+    for sc in report.scores:
+        lines += ["", f"## {lab['scores']}: {sc.title.get(lang, sc.title['zh'])}", ""]
+        grade = sc.grade.get(lang, sc.grade["zh"]) if sc.grade else "—"
+        lines.append(
+            f"**{format_value(sc.score, lang)} / {format_value(sc.total, lang)}** — "
+            f"{lab['grade']} **{grade}**" + ("" if sc.complete else f"({lab['incomplete_score']})")
+        )
+        lines.append(f"{lab['weights_from']}: {sc.weights_from.get(lang, sc.weights_from['zh'])}")
+        lines.append("")
+        lines.append(f"| {lab['indicator']} | {lab['points']} | {lab['message']} |")
+        lines.append("|---|---|---|")
+        for ind in sc.indicators:
+            lines.append(
+                f"| {_md(ind.title.get(lang, ind.title['zh']))} | "
+                f"{format_value(ind.points, lang)} / {format_value(ind.max_points, lang)} | "
+                f"{_md(ind.why.get(lang, ind.why['zh']))} |"
+            )
     lines += ["", f"## {lab['findings']}", ""]
     lines.append(
         f"| {lab['rule']} | {lab['outcome']} | {lab['severity']} | {lab['message']} | {lab['citation']} |"
@@ -172,6 +201,13 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
             f.citation.clause,
         )
     console.print(table)
+    for sc in report.scores:
+        grade = sc.grade.get(lang, sc.grade["zh"]) if sc.grade else "—"
+        console.print(
+            f"{lab['scores']} {sc.title.get(lang, sc.title['zh'])}: "
+            f"{format_value(sc.score, lang)}/{format_value(sc.total, lang)} {grade}"
+            + ("" if sc.complete else f"  ({lab['incomplete_score']})")
+        )
     console.print(
         f"{lab['verdict']}: {verdict_label(report, lang)}  "
         + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)

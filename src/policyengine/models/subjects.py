@@ -266,6 +266,10 @@ class Outputs(Model):
     volunteers: Count | None = field("招募志愿者人数", "Volunteers recruited", ge=0)
     trainees: Count | None = field("培训人数", "People trained", ge=0)
     person_times: Count | None = field("服务人次", "Person-times served", ge=0)
+    service_hours: Quantity | None = field("服务时长(小时)", "Service hours delivered")
+    satisfaction_rate: Quantity | None = field(
+        "群众满意度(%)", "Share of people served who were satisfied, in percent", le=100
+    )
 
 
 class StreetSupport(Model):

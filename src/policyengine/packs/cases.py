@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,10 +38,18 @@ from .loader import Pack
 OutcomeName = Literal["pass", "fail", "unknown", "not_applicable", "error"]
 
 
+class _ExpectScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: Decimal | None = None
+    grade: str | None = None
+    complete: bool | None = None
+
+
 class _Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verdict: Literal["compliant", "non_compliant", "incomplete"] | None = None
     rules: dict[str, OutcomeName] = Field(default_factory=dict)
+    scores: dict[str, _ExpectScore] = Field(default_factory=dict)
 
 
 class _Case(BaseModel):
@@ -70,6 +79,7 @@ class Case:
     record: dict[str, Any]
     expect_rules: dict[str, Outcome]
     expect_verdict: Verdict | None
+    expect_scores: dict[str, _ExpectScore] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,10 +89,13 @@ class CaseResult:
     mismatches: list[tuple[str, Outcome, Outcome | None]] = field(default_factory=list)
     verdict: tuple[Verdict, Verdict] | None = None
     error: str | None = None
+    score_mismatches: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and self.verdict is None and self.error is None
+        return (
+            not self.mismatches and self.verdict is None and self.error is None and not self.score_mismatches
+        )
 
 
 def case_files(pack: Pack) -> list[Path]:
@@ -116,6 +129,17 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
     cases: list[Case] = []
     for i, c in enumerate(model.cases):
         base = ("cases", i)
+        card_ids = {sc.id for sc in pack.scorecards}
+        for cid in c.expect.scores:
+            if cid not in card_ids:
+                problems.append(
+                    Problem(
+                        f"pack `{pack.id}` has no scorecard `{cid}`",
+                        where((*base, "expect", "scores", cid)),
+                        None,
+                        "case",
+                    )
+                )
         for rid in c.expect.rules:
             if rid not in rule_ids:
                 suggestion = did_you_mean(rid, rule_ids)
@@ -223,6 +247,26 @@ def run_case(engine: Engine, case: Case) -> CaseResult:
             result.mismatches.append((rid, expected, got))
     if case.expect_verdict is not None and report.verdict is not case.expect_verdict:
         result.verdict = (case.expect_verdict, report.verdict)
+    scores = {s.scorecard: s for s in report.scores}
+    for cid, want in case.expect_scores.items():
+        got = scores.get(cid)
+        if got is None:
+            result.score_mismatches.append(f"scorecard {cid}: expected a score, got none")
+            continue
+        if want.score is not None and got.score != want.score:
+            result.score_mismatches.append(f"scorecard {cid}: expected score {want.score}, got {got.score}")
+        grade = got.grade["zh"] if got.grade else None
+        if want.grade is not None and grade != want.grade:
+            result.score_mismatches.append(f"scorecard {cid}: expected grade {want.grade}, got {grade}")
+        if want.complete is not None and got.complete is not want.complete:
+            result.score_mismatches.append(
+                f"scorecard {cid}: expected complete={want.complete}, got {got.complete}"
+            )
+        if result.score_mismatches:
+            for ind in got.indicators:
+                result.score_mismatches.append(
+                    f"    {ind.dimension}.{ind.id}: {ind.points}/{ind.max_points} ({ind.why['en']})"
+                )
     return result
 
 
@@ -246,6 +290,7 @@ def describe_failure(result: CaseResult) -> str:
     if result.verdict:
         lines.append(f"  verdict: expected {result.verdict[0].value}, got {result.verdict[1].value}")
     assert result.report is not None
+    lines.extend("  " + m for m in result.score_mismatches)
     for rid, expected, got in result.mismatches:
         lines.append(f"  rule {rid}: expected {expected.value}, got {got.value if got else 'no finding'}")
         if got is None:
