@@ -70,6 +70,46 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-trace", action="store_true", help="leave traces out of the report")
     ev.add_argument("--out", "-o", type=Path, default=None, help="write here instead of stdout")
 
+    asm = sub.add_parser("assess", help="assess a spreadsheet or JSON Lines file of records in batch")
+    asm.add_argument(
+        "--pack",
+        "-p",
+        action="append",
+        required=True,
+        metavar="ID",
+        help="pack id or directory (repeat for several)",
+    )
+    asm.add_argument("input", type=Path, metavar="INPUT", help="records: .xlsx, .csv or .jsonl")
+    asm.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="OUTPUT",
+        help="results: .xlsx .csv .jsonl .html, or .xml for JUnit (repeat for several)",
+    )
+    asm.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today)")
+    asm.add_argument("--kind", default=None, help="subject kind (default: the only one the packs check)")
+    asm.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    asm.add_argument("--mapping", type=Path, default=None, help="YAML file: 表头: field.path")
+    asm.add_argument(
+        "--sheet",
+        action="append",
+        default=[],
+        metavar="FIELD=FILE.csv",
+        help="for CSV input: a second table, e.g. staff=staff.csv",
+    )
+    asm.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    cmp = sub.add_parser("compare", help="one record under several packs, side by side")
+    cmp.add_argument("--pack", "-p", action="append", required=True, metavar="ID")
+    cmp.add_argument("file", type=Path, metavar="FILE")
+    cmp.add_argument("--as-of", type=_date, default=None)
+    cmp.add_argument("--kind", default=None)
+    cmp.add_argument("--format", "-f", choices=("table", "markdown", "json"), default="table")
+    cmp.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     test = sub.add_parser("test", help="run packs' YAML test cases")
     test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
     test.add_argument("--verbose", "-v", action="store_true", help="list every case")
@@ -279,6 +319,141 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FINDINGS
 
 
+def cmd_assess(args: argparse.Namespace) -> int:
+    from .assess import Summary, assess
+    from .errors import Problem
+    from .evaluate.engine import Engine
+    from .io.readers import Input
+    from .io.tabular import load_mapping
+    from .io.writers import open_writer
+
+    if args.jobs < 1:
+        raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
+    engine = Engine.from_packs(args.pack)  # load and check the packs before reading anything
+    kind = args.kind
+    if kind is None and args.input.suffix.lower() != ".jsonl":
+        kinds = engine.subject_kinds()
+        if len(kinds) != 1:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        f"the packs check several kinds of record ({', '.join(kinds)})",
+                        None,
+                        "say which this input holds with --kind",
+                        "usage",
+                    )
+                ]
+            )
+        kind = kinds[0]
+    if kind is not None and kind not in engine.subjects:
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"unknown kind `{kind}`",
+                    None,
+                    f"use one of {', '.join(sorted(engine.subjects))}",
+                    "usage",
+                )
+            ]
+        )
+    model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    sheets = {}
+    for spec in args.sheet:
+        name, _, file = spec.partition("=")
+        if not file:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        f"--sheet {spec!r} is not FIELD=FILE", None, "e.g. --sheet staff=staff.csv", "usage"
+                    )
+                ]
+            )
+        sheets[name] = Path(file)
+    source = Input(args.input, model, mapping, sheets)
+    writers = [open_writer(out) for out in args.out]
+    as_of = args.as_of or date.today()
+    summary = Summary(as_of=as_of)
+    progress = None
+    if sys.stderr.isatty() and not args.no_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
+        task = progress.add_task("评估中", total=source.total)
+        progress.start()
+    try:
+        for row in assess([str(p) for p in args.pack], source, as_of=as_of, kind=kind, jobs=args.jobs):
+            summary.add(row)
+            for w in writers:
+                w.write(row)
+            if progress is not None:
+                progress.advance(task)
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    finally:
+        if progress is not None:
+            progress.stop()
+        source.close()
+    for orphan in source.orphans():
+        summary.error_count += 1
+        if len(summary.errors) < summary.max_errors_kept:
+            loc = orphan.location
+            summary.errors.append(
+                {
+                    "sheet": loc.file if loc else "",
+                    "row": loc.line if loc else None,
+                    "field": None,
+                    "message": orphan.message,
+                    "hint": orphan.hint,
+                }
+            )
+    for w in writers:
+        w.close(summary)
+    _print_summary(summary, args.out)
+    bad = summary.rows - summary.verdicts.get("compliant", 0)
+    return EXIT_FINDINGS if bad or summary.error_count else EXIT_OK
+
+
+def _print_summary(summary: Any, outs: list[Path]) -> None:
+    from .io.writers import VERDICT_ZH
+
+    data = summary.to_dict()
+    counts = "  ".join(f"{VERDICT_ZH[v]} {data['verdicts'].get(v, 0)}" for v in VERDICT_ZH)
+    print(f"{data['rows']} 条记录:{counts}")
+    if summary.error_count:
+        print(f"输入错误 {summary.error_count} 处(行仍保留在结果中,结论为“无法读取”):")
+        for e in summary.errors[:10]:
+            where = f"{e['sheet']} 第{e['row']}行" if e.get("sheet") else f"第{e['row']}行"
+            field = f" {e['field']}" if e.get("field") else ""
+            print(f"  {where}{field}:{e['message']}")
+        if summary.error_count > 10:
+            print(f"  …… 其余 {summary.error_count - 10} 处见输出文件")
+    for out in outs:
+        print(f"已写入 {out}")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, render_compare
+    from .io import read_records
+
+    records = list(read_records(args.file))
+    as_of = args.as_of or date.today()
+    ok = True
+    for label, record in records:
+        result = compare(args.pack, record, as_of=as_of, kind=args.kind, source=label)
+        ok = ok and all(v == "compliant" for v in result["verdicts"].values())
+        _out(render_compare(result, args.format, args.lang))
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from .packs.cases import describe_failure, run_pack_cases
     from .plugins import get_registry
@@ -377,6 +552,8 @@ _HANDLERS = {
     "validate": cmd_validate,
     "evaluate": cmd_evaluate,
     "test": cmd_test,
+    "assess": cmd_assess,
+    "compare": cmd_compare,
     "schema": cmd_schema,
 }
 

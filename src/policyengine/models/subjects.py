@@ -134,6 +134,7 @@ class Station(Subject):
         "运营机构为市外机构", "The operator is based outside the city"
     )
     liaison: bool | None = field("专职联动人员", "A dedicated liaison is assigned")
+    annual_funding: Money | None = field("年度运营经费(元)", "Annual operating funds in yuan")
     incubation: Incubation | None = field("孵化功能", "Incubation park details")
 
 
