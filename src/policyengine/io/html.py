@@ -45,7 +45,7 @@ def bar_chart(bars: list[Bar], title: str, width: int = 640, bar_height: int = 2
     for i, b in enumerate(bars):
         y = top + i * (bar_height + 8)
         w = int((width - label_w - 60) * b.value / biggest)
-        label = b.label if len(b.label) <= 18 else b.label[:17] + "…"
+        label = b.label if len(b.label) <= 16 else b.label[:15] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + bar_height * 0.7:.0f}" text-anchor="end" '
             f'class="bar-label">{escape(label)}</text>'

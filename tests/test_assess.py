@@ -1,0 +1,320 @@
+"""Batch assessment end to end: spreadsheets as assessors keep them, rows never lost."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+openpyxl = pytest.importorskip("openpyxl")
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2022-10-01"
+HEADERS = [
+    "编号",
+    "名称",
+    "层级",
+    "省",
+    "市",
+    "县(市、区)",
+    "服务面积(平方米)",
+    "年度运营经费(元)",
+    "运营机构/名称",
+    "社工机构",
+    "在民政部门登记",
+    "已挂牌",
+]
+AREAS = ["收集群众需求", "链接社会资源", "提供救助服务", "开展老幼关爱", "加强社区治理"]
+BROKEN = {17: "服务面积(平方米)", 402: "年度运营经费(元)", 950: "已挂牌"}  # data row → broken column
+
+
+def build_workbook(path: Path, n: int = 1000) -> None:
+    """n township stations in 四川; every 10th has one professional social worker too few;
+    rows in BROKEN carry a value no model accepts."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "社工站"
+    ws.append(HEADERS)
+    staff = wb.create_sheet("工作人员")
+    staff.append(["所属编号", "姓名", "职业水平证书", "专业社工", "全职"])
+    services = wb.create_sheet("服务")
+    services.append(["所属编号", "服务领域", "服务名称"])
+    for i in range(1, n + 1):
+        sid = f"SC{i:04d}"
+        row = [
+            sid,
+            f"示例{i}镇社工站",
+            "乡镇(街道)社工站",
+            "四川省",
+            "眉山市",
+            ["仁寿县", "丹棱县", "洪雅县"][i % 3],
+            100 + i % 50,
+            f"{20 + i % 15}万",
+            "示例社会工作服务中心",
+            "是",
+            "是",
+            "是",
+        ]
+        if i in BROKEN:
+            row[HEADERS.index(BROKEN[i])] = {
+                "服务面积(平方米)": "约一百",
+                "年度运营经费(元)": "三十万",
+                "已挂牌": "也许",
+            }[BROKEN[i]]
+        ws.append(row)
+        staff.append([sid, f"社工{i}甲", "中级", "是", "是"])
+        if i % 10:
+            staff.append([sid, f"社工{i}乙", "初级", "是", "是"])
+        for a in AREAS:
+            services.append([sid, a, a])
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("in") / "stations.xlsx"
+    build_workbook(path)
+    return path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "policyengine.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def assessed(workbook: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = workbook.parent
+    result = run(
+        "assess",
+        "-p",
+        "sichuan",
+        str(workbook),
+        "--kind",
+        "station",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "r.xlsx",
+        "-o",
+        "r.csv",
+        "-o",
+        "r.jsonl",
+        "-o",
+        "r.html",
+        "-o",
+        "r.xml",
+        cwd=out,
+    )
+    return result, out
+
+
+def test_a_thousand_row_workbook_gives_a_thousand_result_rows(assessed) -> None:  # type: ignore[no-untyped-def]
+    result, out = assessed
+    assert result.returncode == 1, result.stderr  # some stations are non-compliant
+    wb = openpyxl.load_workbook(out / "r.xlsx", read_only=True)
+    rows = list(wb["结果"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 1000
+    assert [r[2] for r in rows[1:]] == list(range(2, 1002))  # every input row, in order
+    with (out / "r.csv").open(encoding="utf-8-sig") as fh:
+        assert sum(1 for _ in csv.reader(fh)) == 1001
+    assert sum(1 for _ in (out / "r.jsonl").open(encoding="utf-8")) == 1000
+
+
+def test_broken_rows_are_reported_with_sheet_and_row_and_kept(assessed) -> None:  # type: ignore[no-untyped-def]
+    result, out = assessed
+    for data_row in BROKEN:
+        assert f"社工站 第{data_row + 1}行" in result.stdout, result.stdout
+    lines = [json.loads(line) for line in (out / "r.jsonl").open(encoding="utf-8")]
+    invalid = {r["row"]["line"]: r for r in lines if r["verdict"] == "invalid"}
+    assert set(invalid) == {r + 1 for r in BROKEN}
+    fields = {line: r["errors"][0]["field"] for line, r in invalid.items()}
+    assert fields == {18: "site.area_m2", 403: "annual_funding", 951: "plaque_hung"}
+    wb = openpyxl.load_workbook(out / "r.xlsx", read_only=True)
+    errors = list(wb["输入错误"].iter_rows(values_only=True))[1:]
+    assert {(e[0], e[1]) for e in errors} == {("社工站", r + 1) for r in BROKEN}
+
+
+def test_verdicts_follow_the_policy(assessed) -> None:  # type: ignore[no-untyped-def]
+    _, out = assessed
+    lines = [json.loads(line) for line in (out / "r.jsonl").open(encoding="utf-8")]
+    by_index = {r["row"]["index"] + 1: r["verdict"] for r in lines}
+    # every 10th station has one professional social worker; Sichuan requires two or more (三)
+    assert all(by_index[i] == "non_compliant" for i in range(10, 1001, 10) if i not in BROKEN)
+    assert by_index[1] == "compliant" and by_index[999] == "compliant"
+    counts = {v: list(by_index.values()).count(v) for v in set(by_index.values())}
+    short = {i for i in range(10, 1001, 10)} - set(BROKEN)  # 950 is broken, so it is invalid instead
+    assert counts == {
+        "compliant": 1000 - len(short) - len(BROKEN),
+        "non_compliant": len(short),
+        "invalid": len(BROKEN),
+    }
+
+
+def test_the_junit_output_counts_failures_and_errors(assessed) -> None:  # type: ignore[no-untyped-def]
+    import xml.etree.ElementTree as ET
+
+    _, out = assessed
+    suite = ET.parse(out / "r.xml").getroot()
+    short = len(set(range(10, 1001, 10)) - set(BROKEN))  # stations with one professional too few
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1000", str(short), "3")
+
+
+def test_the_summary_counts_by_district(assessed) -> None:  # type: ignore[no-untyped-def]
+    _, out = assessed
+    wb = openpyxl.load_workbook(out / "r.xlsx", read_only=True)
+    rows = list(wb["汇总"].iter_rows(values_only=True))
+    areas = {r[0]: r[1:5] for r in rows[rows.index(("地区", "合规", "不合规", "数据不全", "无法读取")) + 1 :]}
+    assert set(areas) == {"仁寿县", "丹棱县", "洪雅县"}
+    assert sum(sum(v) for v in areas.values()) == 1000
+
+
+def test_two_processes_give_the_same_results(workbook: Path) -> None:
+    out = workbook.parent
+    one = run(
+        "assess",
+        "-p",
+        "sichuan",
+        str(workbook),
+        "--kind",
+        "station",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "one.jsonl",
+        cwd=out,
+    )
+    two = run(
+        "assess",
+        "-p",
+        "sichuan",
+        str(workbook),
+        "--kind",
+        "station",
+        "--as-of",
+        AS_OF,
+        "-o",
+        "two.jsonl",
+        "--jobs",
+        "2",
+        cwd=out,
+    )
+    assert one.returncode == two.returncode == 1
+    assert (out / "one.jsonl").read_text(encoding="utf-8") == (out / "two.jsonl").read_text(encoding="utf-8")
+
+
+def test_an_unknown_header_stops_before_any_output_and_suggests(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "服务面积(平方米)", "运营经费"])
+    wb.active.append(["S1", 100, "30万"])
+    wb.save(tmp_path / "in.xlsx")
+    result = run("assess", "-p", "sichuan", "in.xlsx", "--kind", "station", "-o", "out.xlsx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "column 3 `运营经费` matches no field" in result.stderr
+    assert "did you mean `年度运营经费(元)`?" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_mapping_file_renames_and_ignores_columns(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["站点代码", "站名", "备注", "层级"])
+    wb.active.append(["S1", "甲站", "随便写", "村(居)社工室"])
+    wb.save(tmp_path / "in.xlsx")
+    (tmp_path / "map.yaml").write_text("站点代码: id\n站名: name\n备注: null\n", encoding="utf-8")
+    result = run(
+        "assess",
+        "-p",
+        "sichuan",
+        "in.xlsx",
+        "--kind",
+        "station",
+        "--mapping",
+        "map.yaml",
+        "-o",
+        "out.jsonl",
+        cwd=tmp_path,
+    )
+    [line] = [json.loads(x) for x in (tmp_path / "out.jsonl").open(encoding="utf-8")]
+    assert line["report"]["subject"] == {"kind": "station", "id": "S1", "name": "甲站"}
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_csv_in_gb18030_with_a_staff_table(tmp_path: Path) -> None:
+    (tmp_path / "s.csv").write_text(
+        "编号,名称,层级,社工机构,在民政部门登记\nS1,甲站,乡镇(街道)社工站,是,是\n", encoding="gb18030"
+    )
+    (tmp_path / "staff.csv").write_text(
+        "所属编号,姓名,专业社工\nS1,张三,是\nS1,李四,否\n", encoding="utf-8-sig"
+    )
+    result = run(
+        "assess",
+        "-p",
+        "sichuan",
+        "s.csv",
+        "--kind",
+        "station",
+        "--sheet",
+        "staff=staff.csv",
+        "-o",
+        "out.jsonl",
+        cwd=tmp_path,
+    )
+    [line] = [json.loads(x) for x in (tmp_path / "out.jsonl").open(encoding="utf-8")]
+    outcome = {f["rule"]: f["outcome"] for f in line["report"]["findings"]}
+    assert outcome["station.social_workers"] == "fail"  # one professional of two
+    assert result.returncode == 1
+
+
+def test_jsonl_input_keeps_bad_lines(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text(
+        '{"kind": "funding", "funds": {"social_assistance": "521万", "purchase_from_special": "15.63万"}}\n'
+        "not json\n"
+        '{"kind": "funding", "funds": {"social_assistance": "521万", "purchase_from_special": "16万"}}\n',
+        encoding="utf-8",
+    )
+    result = run("assess", "-p", "sichuan", "in.jsonl", "-o", "out.csv", cwd=tmp_path)
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))[1:]
+    assert [r[6] for r in rows] == ["合规", "无法读取", "不合规"]
+    assert "第2行" in result.stdout and result.returncode == 1
+
+
+def test_compare_shows_each_region_side_by_side(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(
+        "kind: funding\nregion: {city: 三明市}\n"
+        "funds: {social_assistance: 1000万, purchase_from_special: 25万, "
+        "social_assistance_working: 10万, purchase_from_working: 0}\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "compare",
+        "-p",
+        "sichuan",
+        "-p",
+        "hunan",
+        "-p",
+        "fujian",
+        "f.yaml",
+        "--as-of",
+        "2022-12-31",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
+    data = json.loads(result.stdout)
+    assert data["verdicts"] == {"sichuan": "compliant", "hunan": "non_compliant", "fujian": "non_compliant"}
+    failed = {c["pack"]["id"]: [f["rule"] for f in c["failed"]] for c in data["packs"]}
+    assert failed == {
+        "sichuan": [],
+        "hunan": ["funding.special_share"],
+        "fujian": ["funding.designated_share"],
+    }
+    assert result.returncode == 1
+    table = run("compare", "-p", "sichuan", "-p", "hunan", "f.yaml", "--as-of", "2022-12-31", cwd=tmp_path)
+    assert "funding.special_share" in table.stdout and "合规" in table.stdout
