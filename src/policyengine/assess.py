@@ -204,13 +204,17 @@ class Summary:
     error_count: int = 0
     max_errors_kept: int = 1000
 
-    def add(self, row: AssessedRow) -> None:
-        self.rows += 1
-        self.verdicts[row.verdict] += 1
-        for e in row.errors:
+    def add_errors(self, errors: Sequence[dict[str, Any]]) -> None:
+        """Count input errors; keep the first `max_errors_kept` for reports."""
+        for e in errors:
             self.error_count += 1
             if len(self.errors) < self.max_errors_kept:
                 self.errors.append(e)
+
+    def add(self, row: AssessedRow) -> None:
+        self.rows += 1
+        self.verdicts[row.verdict] += 1
+        self.add_errors(row.errors)
         self.by_area.setdefault(row.area or "(未填地区)", Counter())[row.verdict] += 1
         report = row.report
         if report is None:
