@@ -402,19 +402,18 @@ def cmd_assess(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.stop()
         source.close()
-    for orphan in source.orphans():
-        summary.error_count += 1
-        if len(summary.errors) < summary.max_errors_kept:
-            loc = orphan.location
-            summary.errors.append(
-                {
-                    "sheet": loc.file if loc else "",
-                    "row": loc.line if loc else None,
-                    "field": None,
-                    "message": orphan.message,
-                    "hint": orphan.hint,
-                }
-            )
+    summary.add_errors(
+        [
+            {
+                "sheet": o.location.file if o.location else "",
+                "row": o.location.line if o.location else None,
+                "field": None,
+                "message": o.message,
+                "hint": o.hint,
+            }
+            for o in source.orphans()
+        ]
+    )
     for w in writers:
         w.close(summary)
     _print_summary(summary, args.out)
