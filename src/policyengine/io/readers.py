@@ -228,10 +228,9 @@ class Input:
             elif not rid:
                 row.problems.append(
                     Problem(
-                        f"the row has no id, so its {table.field_name} on sheet `{table.sheet}` cannot be "
-                        "matched",
+                        f"该行没有编号,无法匹配工作表“{table.sheet}”中的 {table.field_name}",
                         Location(row.sheet, row.line),
-                        "fill in the id column",
+                        "请填写编号列",
                         "input",
                     )
                 )
@@ -245,9 +244,9 @@ class Input:
                     for n, _ in items:
                         out.append(
                             Problem(
-                                f"belongs to `{key or '(empty)'}`, which is not an id on the main sheet",
+                                f"所属编号“{key or '(空)'}”在主表中不存在,该行未被使用",
                                 Location(table.sheet, n),
-                                "check the id, or add that record",
+                                "请核对编号,或在主表中补充该记录",
                                 "orphan",
                             )
                         )
