@@ -176,6 +176,7 @@ class Budget(Model):
     """A budget: its total and its lines."""
 
     total: Money | None = field("预算总额(元)", "Total in yuan")
+    actual: Money | None = field("实际投入(元)", "Actually spent, in yuan")
     lines: Items[BudgetLine] | None = field("预算科目", "Budget lines")
 
 

@@ -242,6 +242,7 @@ class FundingSource(Model):
     )
     documents: Items[Document] | None = field("资金管理办法", "Fund-management documents")
     provincial_subsidy: Money | None = field("省级补助(元)", "Provincial subsidy in yuan")
+    city_subsidy: Money | None = field("市级财政补助(元)", "City subsidy in yuan")
 
 
 class Disclosure(Model):

@@ -39,11 +39,13 @@ from ..lang.compiler import MISSING, Ctx
 from ..lang.functions import Function
 from ..models.base import pydantic_problems
 from ..models.introspect import ANY, TypeInfo
+from ..monitor.spec import CompiledMonitor, check_monitor
 from .schema import (
     Band,
     Cite,
     Dimension,
     Indicator,
+    Monitor,
     NotChecked,
     PackFile,
     PackMeta,
@@ -245,6 +247,7 @@ def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
         remove=None,
         not_checked=[n for _, n in good(NotChecked, data.get("not_checked"))],
         scorecards=[c for _, c in good(Scorecard, data.get("scorecards"))],
+        monitors=[x for _, x in good(Monitor, data.get("monitors"))],
     )
     return model, [i for i, _ in rules]
 
@@ -350,6 +353,7 @@ class Pack:
     chain: list[str]  # ids from this pack up through what it extends
     content_hash: str
     scorecards: list[CompiledScorecard] = field(default_factory=list)
+    monitors: list[CompiledMonitor] = field(default_factory=list)
     _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -510,6 +514,7 @@ def _compile(
     params: dict[str, tuple[Parameter, PackSourceFile, str]] = {}
     rules: dict[str, tuple[Rule, PackSourceFile, int]] = {}
     cards: dict[str, tuple[Scorecard, PackSourceFile, int]] = {}
+    monitors: dict[str, tuple[Monitor, PackSourceFile, int]] = {}
     not_checked: list[NotChecked] = []
     for src in reversed(chain):
         m = src.model
@@ -533,6 +538,9 @@ def _compile(
             for i, rid in enumerate(m.remove.rules):
                 if rules.pop(rid, None) is None:
                     problems.append(_unknown("rule", rid, rules, src, ("remove", "rules", i)))
+            for i, mid in enumerate(m.remove.monitors):
+                if monitors.pop(mid, None) is None:
+                    problems.append(_unknown("monitor", mid, monitors, src, ("remove", "monitors", i)))
             for i, cid in enumerate(m.remove.scorecards):
                 if cards.pop(cid, None) is None:
                     problems.append(_unknown("scorecard", cid, cards, src, ("remove", "scorecards", i)))
@@ -566,6 +574,14 @@ def _compile(
         }
         for card in m.scorecards:
             cards[card.id] = (card, src, card_positions.get(card.id, 0))
+        raw_monitors = src.data.get("monitors") if isinstance(src.data, YamlMap) else None
+        monitor_positions = {
+            x.get("id"): i
+            for i, x in enumerate(raw_monitors if isinstance(raw_monitors, list) else [])
+            if isinstance(x, dict)
+        }
+        for mon in m.monitors:
+            monitors[mon.id] = (mon, src, monitor_positions.get(mon.id, 0))
         for i, nc in enumerate(m.not_checked):
             problems.extend(_check_cite(nc.cite, src, ("not_checked", i, "cite"), m, sources))
             not_checked.append(nc)
@@ -661,6 +677,31 @@ def _compile(
             )
         )
     ]
+    compiled_monitors: list[CompiledMonitor] = []
+    for mon, src, i in monitors.values():
+
+        def where(*path: Any, _src: PackSourceFile = src, _i: int = i) -> Location:
+            return _src.location(("monitors", _i, *path))
+
+        found = check_monitor(mon, params, where)
+        found += _check_cite(mon.cite, src, ("monitors", i, "cite"), src.model, sources)
+        if found:
+            problems.extend(found)
+            continue
+        cite_source = mon.cite.source or (src.model.sources[0].id if src.model.sources else None)
+        source = sources[cite_source][0] if cite_source in sources else None
+        compiled_monitors.append(
+            CompiledMonitor(
+                top.model.pack.id,
+                mon,
+                Citation(
+                    source_id=cite_source,
+                    document=source.title.zh if source else None,
+                    clause=mon.cite.clause,
+                    quote=mon.cite.quote,
+                ),
+            )
+        )
     if problems:
         raise PackError(problems)
 
@@ -674,6 +715,7 @@ def _compile(
         "rules": [r.rule.model_dump(mode="json") for r in compiled],
         "not_checked": [n.model_dump(mode="json") for n in not_checked],
         "scorecards": [c.card.model_dump(mode="json") for c in compiled_cards],
+        "monitors": [x.spec.model_dump(mode="json", by_alias=True) for x in compiled_monitors],
     }
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
@@ -688,6 +730,7 @@ def _compile(
         chain=[s.model.pack.id for s in chain],
         content_hash=f"sha256:{digest}",
         scorecards=compiled_cards,
+        monitors=compiled_monitors,
     )
 
 

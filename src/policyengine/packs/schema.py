@@ -173,6 +173,7 @@ class Removal(_Strict):
     parameters: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
     scorecards: list[str] = Field(default_factory=list)
+    monitors: list[str] = Field(default_factory=list)
 
 
 class Band(_Strict):
@@ -224,6 +225,59 @@ class Scorecard(_Strict):
     grades: list[Grade] = Field(min_length=1)
 
 
+class EventFilter(_Strict):
+    """Which events: a type, and optionally fields that must have given values."""
+
+    type: str
+    where: dict[str, str] = Field(default_factory=dict)
+
+
+class Window(_Strict):
+    """A calendar-aware duration: days or months (2 months after Jan 31 is Mar 31)."""
+
+    days: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+
+
+class During(_Strict):
+    """A date range; each end a date or `param.name`."""
+
+    from_: date | str = Field(alias="from")
+    to: date | str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Monitor(_Strict):
+    """An event-time rule checked over an event log (see docs/monitoring.md)."""
+
+    id: str = Field(pattern=RULE_ID_RE)
+    title: BiText
+    kind: Literal["followed_by", "at_least_per_period", "at_most_distinct", "no_overlap"]
+    event: EventFilter | None = None
+    trigger: EventFilter | None = None
+    response: EventFilter | None = None
+    match: list[str] = Field(default_factory=list, description="Fields equal in trigger and response")
+    within: Window | None = None
+    group_by: list[str] = Field(default_factory=list)
+    period: Literal["month", "quarter", "year"] | None = None
+    min: int | None = Field(default=None, ge=1)
+    distinct: str | None = None
+    max: int | None = Field(default=None, ge=0)
+    during: During | None = None
+    key: str | None = None
+    severity: Literal["error", "warning", "info"] = "error"
+    cite: CiteField
+    message: BiText
+
+    @field_validator("cite")
+    @classmethod
+    def _quote_required(cls, v: Cite) -> Cite:
+        if not v.quote:
+            raise ValueError("a monitor's cite needs a `quote` of the source text")
+        return v
+
+
 class PackFile(_Strict):
     """The whole of a ``pack.yaml``."""
 
@@ -237,6 +291,7 @@ class PackFile(_Strict):
     remove: Removal | None = None
     not_checked: list[NotChecked] = Field(default_factory=list)
     scorecards: list[Scorecard] = Field(default_factory=list)
+    monitors: list[Monitor] = Field(default_factory=list)
 
     @field_validator("parameters")
     @classmethod
