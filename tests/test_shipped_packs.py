@@ -27,6 +27,8 @@ EXAMPLES = [
     ("fujian", "township_station.yaml", date(2022, 10, 1)),
     ("fujian", "funding.yaml", date(2022, 12, 31)),
     ("hunan_assessment", "project.yaml", date(2023, 1, 15)),
+    ("haining", "station.yaml", date(2023, 6, 30)),
+    ("haining", "project.yaml", date(2023, 6, 30)),
 ]
 
 
@@ -40,7 +42,8 @@ def test_every_example_is_listed_here() -> None:
 
 
 def test_the_expected_packs_are_installed() -> None:
-    assert set(get_registry().ids()) >= {"lanzhou_2022", "sichuan", "sichuan_renshou", "hunan", "fujian"}
+    assert set(get_registry().ids()) >= {"lanzhou_2022", "sichuan", "sichuan_renshou", "hunan", "fujian",
+                                         "haining", "chengdu"}
 
 
 @pytest.mark.parametrize(("pack", "name", "as_of"), EXAMPLES)

@@ -269,6 +269,7 @@ class Monitor(_Strict):
     severity: Literal["error", "warning", "info"] = "error"
     cite: CiteField
     message: BiText
+    note: str | None = None
 
     @field_validator("cite")
     @classmethod
