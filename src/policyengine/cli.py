@@ -110,6 +110,28 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--format", "-f", choices=("table", "markdown", "json"), default="table")
     cmp.add_argument("--lang", choices=("zh", "en"), default="zh")
 
+    from .monitor.api import default_backend
+
+    mon = sub.add_parser(
+        "monitor",
+        help="check an event log against packs' monitors",
+        description=f"Event-time rules over an event log. Default backend here: {default_backend()} "
+        "(durable-rules where it imports, otherwise plain Python; both give the same findings).",
+    )
+    mon.add_argument("--pack", "-p", action="append", required=True, metavar="ID")
+    mon.add_argument("events", type=Path, metavar="EVENTS", help="events: .jsonl or .csv")
+    mon.add_argument(
+        "--until",
+        type=_date,
+        default=None,
+        help="the log is complete up to this day (default: the last event's day)",
+    )
+    mon.add_argument("--backend", choices=("auto", "plain", "durable"), default="auto")
+    mon.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    mon.add_argument("--lang", choices=("zh", "en"), default="zh")
+    mon.add_argument("--all", action="store_true", help="also list passing findings")
+    mon.add_argument("--out", "-o", type=Path, default=None)
+
     test = sub.add_parser("test", help="run packs' YAML test cases")
     test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
     test.add_argument("--verbose", "-v", action="store_true", help="list every case")
@@ -453,6 +475,78 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FINDINGS
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from .monitor.api import Monitor
+    from .monitor.events import read_events
+
+    monitor = Monitor(args.pack, backend=args.backend)
+    events = read_events(args.events)
+    monitor.feed(events, args.events.name)
+    if args.until:
+        monitor.advance(args.until)
+    findings = monitor.findings()
+    shown = findings if args.all else [f for f in findings if f.outcome.value != "pass"]
+    until = args.until or (max(e.date for e in events) if events else None)
+    zh = args.lang != "en"
+    if args.format == "json":
+        text = json.dumps(
+            {
+                "backend": monitor.backend,
+                "until": until.isoformat() if until else None,
+                "events": len(events),
+                "findings": [f.to_dict() for f in shown],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    elif args.format == "markdown":
+        lines = [
+            f"# {'监测结果' if zh else 'Monitoring'} ({monitor.backend}, {until})",
+            "",
+            "| monitor | outcome | message | clause | events |",
+            "|---|---|---|---|---|",
+        ]
+        for f in shown:
+            lines.append(
+                f"| `{f.monitor}` | {f.outcome.label_zh if zh else f.outcome.value} | "
+                f"{f.message['zh' if zh else 'en']} | {f.citation.clause} | {', '.join(f.events)} |"
+            )
+        text = "\n".join(lines)
+    else:
+        from io import StringIO
+
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(
+            "monitor",
+            "结果" if zh else "outcome",
+            "说明" if zh else "message",
+            "依据" if zh else "clause",
+            "事件" if zh else "events",
+            expand=True,
+        )
+        for f in shown:
+            table.add_row(
+                f.monitor,
+                f.outcome.label_zh if zh else f.outcome.value,
+                f.message["zh" if zh else "en"],
+                f.citation.clause,
+                "\n".join(f.events),
+            )
+        console = Console(width=140, record=True, file=StringIO())
+        console.print(f"{len(events)} events, until {until}, backend {monitor.backend}")
+        console.print(table)
+        counts = {
+            o: sum(1 for f in findings if f.outcome.value == o) for o in ("pass", "fail", "unknown", "error")
+        }
+        console.print("  ".join(f"{k} {v}" for k, v in counts.items()))
+        text = console.export_text()
+    _out(text, args.out)
+    bad = any(f.outcome.value in ("fail", "error") for f in findings)
+    return EXIT_FINDINGS if bad else EXIT_OK
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from .packs.cases import describe_failure, run_pack_cases
     from .plugins import get_registry
@@ -553,6 +647,7 @@ _HANDLERS = {
     "test": cmd_test,
     "assess": cmd_assess,
     "compare": cmd_compare,
+    "monitor": cmd_monitor,
     "schema": cmd_schema,
 }
 
