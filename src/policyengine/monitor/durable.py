@@ -253,7 +253,7 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
                         }
                     )
                     settle()
-        advance(until)
+        advance(until + timedelta(days=1))  # the log is complete through `until`
         for fact in run.facts():
             if fact.get("t") == "trigger" and fact["eid"] not in decided:
                 t = by_id[fact["eid"]]
@@ -477,7 +477,7 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
                     {"t": "event", "eid": str(e.id), "key": k, "period": period_of(e.date, period)[0]}
                 )
                 settle()
-        advance(until)
+        advance(until + timedelta(days=1))  # the log is complete through `until`
         # the plain backend lists groups in order of first appearance, periods in order
         first_seen = {k: i for i, k in enumerate(groups)}
         closed.sort(key=lambda x: (first_seen[x[0]], x[1]))
@@ -583,7 +583,7 @@ def _distinct(
                 "from": lo,
                 "to": hi,
             }
-            if hi < until:
+            if hi <= until:
                 out.append(finding(mon, Outcome.PASS, evs, values, key))
             else:
                 out.append(

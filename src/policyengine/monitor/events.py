@@ -88,17 +88,34 @@ def parse_events(items: Iterable[Mapping[str, Any] | Event], source: str = "<eve
             except (TypeError, ValueError):
                 problems.append(Problem("an event must be a mapping", Location(source, n), None, "event"))
                 continue
-        if event.id is None:
-            event = event.model_copy(update={"id": f"{source}#{n}"})
         events.append(event)
     if problems:
         raise RecordError(problems)
-    return events
+    return _with_ids(events)
+
+
+def _with_ids(events: list[Event]) -> list[Event]:
+    """Give events without an id one made from their content, so that it does not depend on
+    their position: identical events are numbered in order (they are interchangeable)."""
+    import hashlib
+
+    seen: dict[str, int] = {}
+    out = []
+    for e in events:
+        if e.id is None:
+            digest = hashlib.sha1(e.model_dump_json(exclude={"id"}).encode()).hexdigest()[:10]
+            n = seen.get(digest, 0)
+            seen[digest] = n + 1
+            e = e.model_copy(
+                update={"id": f"{e.type.value}-{e.date.isoformat()}-{digest}" + (f"-{n}" if n else "")}
+            )
+        out.append(e)
+    return out
 
 
 def ordered(events: Iterable[Event]) -> list[Event]:
-    """By event time; events on the same day keep their order (a stable sort)."""
-    return sorted(events, key=lambda e: e.date)
+    """By event time, ties by event id: any feed order gives the same sequence."""
+    return sorted(events, key=lambda e: (e.date, e.id or ""))
 
 
 def read_events(path: Path) -> list[Event]:

@@ -1,8 +1,8 @@
 """The plain-Python monitor backend, and what both backends share: findings, periods, windows.
 
 Event time only: the wall clock never decides a finding. ``until`` is the watermark, the
-day up to which the log is taken to be complete; a window still open on that day is
-`unknown`, not `pass` or `fail`.
+day through which the log is taken to be complete (inclusive); a window still open after
+that day is `unknown`, not `pass` or `fail`.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
         }
         if answer is not None:
             out.append(finding(mon, Outcome.PASS, [t, answer], {**values, "response": answer.date}, key))
-        elif due < until:
+        elif due <= until:  # the log is complete through `until`
             out.append(finding(mon, Outcome.FAIL, [t], values, key))
         else:
             out.append(
@@ -255,7 +255,7 @@ def at_least_per_period(mon: CompiledMonitor, events: Sequence[Event], until: da
         day = start
         while True:
             label, _, last = period_of(day, spec.period)
-            if last >= until:  # a period is judged once it is over
+            if last > until:  # a period is judged once it is over (the log runs through `until`)
                 break
             hits = by_period.get(label, [])
             values = {
@@ -302,7 +302,7 @@ def at_most_distinct(
         }
         if len(seen) > spec.max:
             out.append(finding(mon, Outcome.FAIL, deciding, values, key))
-        elif hi < until:
+        elif hi <= until:
             out.append(finding(mon, Outcome.PASS, deciding, values, key))
         else:
             out.append(
