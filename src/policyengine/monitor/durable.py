@@ -71,6 +71,7 @@ class _Run:
         self.host = _QuietHost({self.name: definition})
         self.ruleset = self.host.get_ruleset(self.name)
         self._ids = itertools.count()
+        self._last_exception: Any = None
         self.assert_fact({"t": "sentinel"})
 
     def _action(self, rule_name: str) -> Any:
@@ -89,7 +90,17 @@ class _Run:
         except Exception as exc:
             if type(exc).__name__ != "MessageObservedException":
                 self.errors.append(f"assert {fact.get('t')}: {type(exc).__name__}: {exc}")
+        self._check_state()
         return fact
+
+    def _check_state(self) -> None:
+        """durable-rules catches an action's exception and only writes it into the session
+        state; surface it instead of letting it vanish."""
+        state = self.host.get_state(self.name)
+        text = state.get("exception") if isinstance(state, dict) else None
+        if text and text != self._last_exception:
+            self._last_exception = text
+            self.errors.append(f"action failed: {str(text).splitlines()[0][:300]}")
 
     def retract_fact(self, fact: Mapping[str, Any]) -> None:
         try:
