@@ -34,21 +34,39 @@ def year_log(stations: int = 100, seed: int = 7, year: int = 2023) -> list[dict[
             add(type="staff_left", date=left, station=sid, staff=staff, project=pid)
             r = rng.random()
             if r < 0.7:
-                add(type="staff_filed", date=left + timedelta(days=rng.randint(0, 7)), station=sid, staff=staff)
+                add(
+                    type="staff_filed",
+                    date=left + timedelta(days=rng.randint(0, 7)),
+                    station=sid,
+                    staff=staff,
+                )
             elif r < 0.9:
-                add(type="staff_filed", date=left + timedelta(days=rng.randint(8, 30)), station=sid, staff=staff)
+                add(
+                    type="staff_filed",
+                    date=left + timedelta(days=rng.randint(8, 30)),
+                    station=sid,
+                    staff=staff,
+                )
             newcomer = f"{sid}-N{k}"
             joined = day(0, 358)
             add(type="staff_joined", date=joined, station=sid, staff=newcomer, project=pid)
             if rng.random() < 0.8:
-                add(type="staff_filed", date=joined + timedelta(days=rng.randint(0, 10)), station=sid,
-                    staff=newcomer)
+                add(
+                    type="staff_filed",
+                    date=joined + timedelta(days=rng.randint(0, 10)),
+                    station=sid,
+                    staff=newcomer,
+                )
         if rng.random() < 0.5:
             notice = day(0, 300)
             add(type="staff_notice", date=notice, station=sid, staff=f"{sid}-W9")
             if rng.random() < 0.6:
-                add(type="staff_joined", date=notice + timedelta(days=rng.randint(10, 80)), station=sid,
-                    staff=f"{sid}-R9")
+                add(
+                    type="staff_joined",
+                    date=notice + timedelta(days=rng.randint(10, 80)),
+                    station=sid,
+                    staff=f"{sid}-R9",
+                )
         # elders visited 1-3 times a month
         for e in range(rng.randint(2, 5)):
             person = f"{sid}-E{e}"
@@ -61,13 +79,24 @@ def year_log(stations: int = 100, seed: int = 7, year: int = 2023) -> list[dict[
                 add(type="monitoring", date=date(year, month, rng.randint(1, 28)), project=pid, station=sid)
         for q in range(4):
             if rng.random() < 0.9:
-                add(type="scheduling", date=date(year, 3 * q + 2, rng.randint(1, 28)), project=pid, station=sid)
+                add(
+                    type="scheduling",
+                    date=date(year, 3 * q + 2, rng.randint(1, 28)),
+                    project=pid,
+                    station=sid,
+                )
         # assignments: one per worker; a few workers also on a neighbour's project
         worker = f"{sid}-A"
         add(type="assignment", date=start, staff=worker, project=pid, start=start, end=date(year, 12, 31))
         if rng.random() < 0.1:
             begin = day(0, 300)
-            add(type="assignment", date=begin, staff=worker, project=f"P{(s + 1) % stations:03d}", start=begin,
-                end=begin + timedelta(days=90))
+            add(
+                type="assignment",
+                date=begin,
+                staff=worker,
+                project=f"P{(s + 1) % stations:03d}",
+                start=begin,
+                end=begin + timedelta(days=90),
+            )
     rng.shuffle(out)  # logs arrive in any order
     return out

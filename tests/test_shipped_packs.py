@@ -42,8 +42,15 @@ def test_every_example_is_listed_here() -> None:
 
 
 def test_the_expected_packs_are_installed() -> None:
-    assert set(get_registry().ids()) >= {"lanzhou_2022", "sichuan", "sichuan_renshou", "hunan", "fujian",
-                                         "haining", "chengdu"}
+    assert set(get_registry().ids()) >= {
+        "lanzhou_2022",
+        "sichuan",
+        "sichuan_renshou",
+        "hunan",
+        "fujian",
+        "haining",
+        "chengdu",
+    }
 
 
 @pytest.mark.parametrize(("pack", "name", "as_of"), EXAMPLES)

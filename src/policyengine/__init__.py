@@ -24,6 +24,7 @@ from .errors import (
 from .evaluate import Engine, Finding, Outcome, Report, Verdict
 from .hookspecs import hookimpl
 from .lang import MISSING, Function
+from .monitor.api import Monitor
 from .packs import Pack, load_pack
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ __all__ = [
     "EvaluationLimitError",
     "Finding",
     "Function",
+    "Monitor",
     "Outcome",
     "Pack",
     "PackError",

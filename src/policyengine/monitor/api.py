@@ -39,7 +39,9 @@ class Monitor:
     Events may be fed in any order; they are sorted by date (ties keep their order).
     """
 
-    def __init__(self, packs: Iterable[str | Path | Pack], backend: str = "auto") -> None:
+    def __init__(
+        self, packs: Iterable[str | Path | Pack], backend: str = "auto", isolate: bool = True
+    ) -> None:
         from ..packs.loader import Pack
         from ..plugins import get_registry
 
@@ -69,6 +71,8 @@ class Monitor:
             )
         self._events: list[Event] = []
         self._until: date | None = None
+        #: run durable-rules in a child process (a crash in its C engine cannot take this one down)
+        self.isolate = isolate
 
     def feed(self, events: Iterable[Event | Mapping[str, Any]], source: str = "<events>") -> Monitor:
         self._events.extend(parse_events(events, source))
@@ -85,14 +89,64 @@ class Monitor:
             return []
         until = self._until or events[-1].date
         events = [e for e in events if e.date <= until]
-        out: list[MonitorFinding] = []
-        for mon in self.monitors:
-            pack = next(p for p in self.packs if p.id == mon.pack_id)
-            params, _ = pack.params_at(until)
-            if self.backend == "durable":
+        if self.backend == "durable" and self.isolate:
+            out = _in_child(self, events, until)
+        else:
+            out = _run_all(self.packs, self.backend, events, until)
+        return sorted(out, key=MonitorFinding.sort_key)
+
+
+def _run_all(packs: list[Pack], backend: str, events: list[Event], until: date) -> list[MonitorFinding]:
+    out: list[MonitorFinding] = []
+    for pack in packs:
+        params, _ = pack.params_at(until)
+        for mon in pack.monitors:
+            if backend == "durable":
                 from .durable import run_durable
 
                 out.extend(run_durable(mon, events, until, params))
             else:
                 out.extend(run_plain(mon, events, until, params))
-        return sorted(out, key=MonitorFinding.sort_key)
+    return out
+
+
+def _child(pack_dirs: list[str], events: list[Event], until: date) -> list[MonitorFinding]:
+    """Runs in a fresh process: load the packs, run the durable backend."""
+    from ..plugins import get_registry
+
+    registry = get_registry()
+    return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until)
+
+
+def _in_child(
+    monitor: Monitor, events: list[Event], until: date, tries: int = 2, target: Any = None
+) -> list[MonitorFinding]:
+    """durable-rules' C engine can crash the process it runs in (a segmentation fault that
+    depends on what ran before in that process). Run it in a child; retry once if it dies."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ..evaluate.report import Outcome
+    from .plain import finding
+
+    dirs = [str(p.path) for p in monitor.packs]
+    for _ in range(tries):
+        try:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                return pool.submit(target or _child, dirs, events, until).result()  # type: ignore[no-any-return]
+        except BrokenProcessPool:
+            continue
+    why = "durable-rules 进程意外终止;plain 后端给出相同结论"
+    return [
+        finding(
+            m,
+            Outcome.ERROR,
+            [],
+            {
+                "why_zh": why,
+                "why_en": "durable-rules crashed twice; the plain backend gives the same findings",
+            },
+        )
+        for m in monitor.monitors
+    ]

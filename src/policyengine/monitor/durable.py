@@ -84,7 +84,7 @@ class _Run:
         return run
 
     def assert_fact(self, fact: dict[str, Any]) -> dict[str, Any]:
-        fact = {**fact, "id": f"f{next(self._ids)}"}
+        fact = {**fact, "id": f"f{next(self._ids)}", "ok": 1}
         try:
             self.host.assert_fact(self.name, fact)
         except Exception as exc:
@@ -127,6 +127,15 @@ def _ref(name: str, fld: str) -> dict[str, str]:
     return {name: fld}
 
 
+ALWAYS = {"ok": 1}  # every fact carries ok: 1
+
+
+def _and(*terms: dict[str, Any]) -> dict[str, Any]:
+    """A conjunction whose last term is always true: a cross-fact reference must never be the
+    last term of an `$and` (the crash in jruizgit/rules#381)."""
+    return {"$and": [*terms, ALWAYS]}
+
+
 def run_durable(
     mon: CompiledMonitor, events: Sequence[Event], until: date, params: Mapping[str, Any]
 ) -> list[MonitorFinding]:
@@ -160,15 +169,13 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
                 "all": [
                     {"trig": {"t": "trigger"}},
                     {
-                        "resp": {
-                            "$and": [
-                                {"t": "response"},
-                                {"key": _ref("trig", "key")},
-                                {"$neq": {"eid": _ref("trig", "eid")}},
-                                {"$gte": {"day": _ref("trig", "day")}},
-                                {"$lte": {"day": _ref("trig", "due")}},
-                            ]
-                        }
+                        "resp": _and(
+                            {"t": "response"},
+                            {"key": _ref("trig", "key")},
+                            {"$neq": {"eid": _ref("trig", "eid")}},
+                            {"$gte": {"day": _ref("trig", "day")}},
+                            {"$lte": {"day": _ref("trig", "due")}},
+                        )
                     },
                     SENTINEL,
                 ]
@@ -176,7 +183,7 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
             "overdue": {
                 "all": [
                     {"trig": {"t": "trigger"}},
-                    {"clock": {"$and": [{"t": "clock"}, {"$gt": {"day": _ref("trig", "due")}}]}},
+                    {"clock": _and({"t": "clock"}, {"$gt": {"day": _ref("trig", "due")}})},
                     SENTINEL,
                 ]
             },
@@ -290,16 +297,14 @@ def _no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFi
                 "all": [
                     {"a": {"t": "assignment"}},
                     {
-                        "b": {
-                            "$and": [
-                                {"t": "assignment"},
-                                {"key": _ref("a", "key")},
-                                {"$neq": {"dist": _ref("a", "dist")}},
-                                {"$gt": {"seq": _ref("a", "seq")}},
-                                {"$lte": {"start": _ref("a", "end")}},
-                                {"$gte": {"end": _ref("a", "start")}},
-                            ]
-                        }
+                        "b": _and(
+                            {"t": "assignment"},
+                            {"key": _ref("a", "key")},
+                            {"$neq": {"dist": _ref("a", "dist")}},
+                            {"$gt": {"seq": _ref("a", "seq")}},
+                            {"$lte": {"start": _ref("a", "end")}},
+                            {"$gte": {"end": _ref("a", "start")}},
+                        )
                     },
                     SENTINEL,
                 ]
@@ -379,13 +384,9 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
                 "all": [
                     {"ev": {"t": "event"}},
                     {
-                        "counter": {
-                            "$and": [
-                                {"t": "counter"},
-                                {"key": _ref("ev", "key")},
-                                {"period": _ref("ev", "period")},
-                            ]
-                        }
+                        "counter": _and(
+                            {"t": "counter"}, {"key": _ref("ev", "key")}, {"period": _ref("ev", "period")}
+                        )
                     },
                     SENTINEL,
                 ]
@@ -393,7 +394,7 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
             "close": {
                 "all": [
                     {"counter": {"t": "counter"}},
-                    {"clock": {"$and": [{"t": "clock"}, {"$gt": {"day": _ref("counter", "last")}}]}},
+                    {"clock": _and({"t": "clock"}, {"$gt": {"day": _ref("counter", "last")}})},
                     SENTINEL,
                 ]
             },
@@ -510,13 +511,13 @@ def _distinct(
             "value": {
                 "all": [
                     {"ev": {"t": "event"}},
-                    {"tally": {"$and": [{"t": "tally"}, {"key": _ref("ev", "key")}]}},
+                    {"tally": _and({"t": "tally"}, {"key": _ref("ev", "key")})},
                     SENTINEL,
                 ]
             },
             "exceeded": {
                 "all": [
-                    {"tally": {"$and": [{"t": "tally"}, {"$gt": {"n": spec.max}}]}},
+                    {"tally": _and({"t": "tally"}, {"$gt": {"n": spec.max}})},
                     SENTINEL,
                 ]
             },
