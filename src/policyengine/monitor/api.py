@@ -90,7 +90,7 @@ class Monitor:
         until = self._until or events[-1].date
         events = [e for e in events if e.date <= until]
         if self.backend == "durable" and self.isolate:
-            out = _in_child(self, events, until)
+            out = _isolated(self, events, until)
         else:
             out = _run_all(self.packs, self.backend, events, until)
         return sorted(out, key=MonitorFinding.sort_key)
@@ -108,6 +108,67 @@ def _run_all(packs: list[Pack], backend: str, events: list[Event], until: date) 
             else:
                 out.extend(run_plain(mon, events, until, params))
     return out
+
+
+def _isolated(monitor: Monitor, events: list[Event], until: date) -> list[MonitorFinding]:
+    """Each monitor in its own forked child, whose durable-rules engine has never run anything:
+    state that durable-rules' C engine accumulates over many runs in one process can crash it
+    (a segmentation fault seen after a few runs of different monitors), so no process ever runs
+    more than one. Where fork is not available, one spawned child runs them all."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        return _in_child(monitor, events, until)
+    out: list[MonitorFinding] = []
+    for pack in monitor.packs:
+        params, _ = pack.params_at(until)
+        for mon in pack.monitors:
+            out.extend(_forked(mon, events, until, params))
+    return out
+
+
+def _run_one(mon: Any, events: list[Event], until: date, params: Any, conn: Any) -> None:
+    from .durable import run_durable
+
+    try:
+        conn.send(("ok", run_durable(mon, events, until, params)))
+    except BaseException as exc:  # reported, never lost
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int = 2) -> list[MonitorFinding]:
+    import multiprocessing
+
+    from ..evaluate.report import Outcome
+    from .plain import finding
+
+    ctx = multiprocessing.get_context("fork")
+    why_en = "durable-rules crashed twice; the plain backend gives the same findings"
+    for _ in range(tries):
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_run_one, args=(mon, events, until, params, send), daemon=True)
+        proc.start()
+        send.close()
+        try:
+            status, payload = recv.recv()
+        except EOFError:  # the child died before answering
+            status, payload = "crashed", None
+        proc.join()
+        recv.close()
+        if status == "ok":
+            return payload  # type: ignore[no-any-return]
+        if status == "error":
+            return [finding(mon, Outcome.ERROR, [], {"why_zh": payload, "why_en": payload})]
+    return [
+        finding(
+            mon,
+            Outcome.ERROR,
+            [],
+            {"why_zh": "durable-rules 进程两次意外终止;plain 后端给出相同结论", "why_en": why_en},
+        )
+    ]
 
 
 def _child(pack_dirs: list[str], events: list[Event], until: date) -> list[MonitorFinding]:
