@@ -29,7 +29,21 @@ from typing import Any
 
 from ..evaluate.report import Outcome
 from .events import Event
-from .plain import MonitorFinding, _value, deadline, finding, group_key, matches, period_of
+from .plain import (
+    MonitorFinding,
+    _value,
+    deadline,
+    distinct_values,
+    finding,
+    group_key,
+    lacks_fields,
+    matches,
+    overlap_values,
+    period_of,
+    period_values,
+    still_open,
+    trigger_values,
+)
 from .spec import CompiledMonitor
 
 try:  # durable-rules is only installed where it builds and imports (Python < 3.13)
@@ -202,19 +216,10 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
             decided.add(trig["eid"])
             t = by_id[trig["eid"]]
             key = tuple(tuple(x) for x in json.loads(trig["key"]))
-            values = {
-                **{k: v for k, v in key},
-                "date": t.date,
-                "deadline": date.fromordinal(trig["due"]),
-                "type": t.type.value,
-                "staff": t.staff,
-                "station": t.station,
-                "project": t.project,
-                "person": t.person,
-            }
+            values = trigger_values(t, key, date.fromordinal(trig["due"]))
             if rule == "answered":
                 r = by_id[m["resp"]["eid"]]
-                out.append(finding(mon, Outcome.PASS, [t, r], {**values, "response": r.date}, key))
+                out.append(finding(mon, Outcome.PASS, [t, r], values, key))
             else:
                 out.append(finding(mon, Outcome.FAIL, [t], values, key))
             run.retract_fact(trig)
@@ -235,19 +240,7 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
                 if matches(e, spec.trigger):
                     key = group_key(e, spec.match)
                     if any(v is None for _, v in key):
-                        missing = [k for k, v in key if v is None]
-                        out.append(
-                            finding(
-                                mon,
-                                Outcome.UNKNOWN,
-                                [e],
-                                {
-                                    "why_zh": f"事件缺少 {'、'.join(missing)}",
-                                    "why_en": f"the event lacks {', '.join(missing)}",
-                                },
-                                key,
-                            )
-                        )
+                        out.append(lacks_fields(mon, e, key))
                         decided.add(str(e.id))
                         continue
                     run.assert_fact(
@@ -274,14 +267,8 @@ def _followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> 
         advance(until + timedelta(days=1))  # the log is complete through `until`
         for fact in run.facts():
             if fact.get("t") == "trigger" and fact["eid"] not in decided:
-                t = by_id[fact["eid"]]
-                due = date.fromordinal(fact["due"])
                 key = tuple(tuple(x) for x in json.loads(fact["key"]))
-                out.append(
-                    finding(
-                        mon, Outcome.UNKNOWN, [t], {"why_zh": f"期限 {due} 未到", "why_en": f"due {due}"}, key
-                    )
-                )
+                out.append(still_open(mon, [by_id[fact["eid"]]], until, key))
         return out + _errors(mon, run)
     finally:
         run.close()
@@ -313,7 +300,7 @@ def _no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFi
     )
     by_id = {str(e.id): e for e in events}
     out: list[MonitorFinding] = []
-    pairs: list[tuple[int, int, MonitorFinding]] = []
+    pairs: list[MonitorFinding] = []
     try:
         seq = 0
         for e in events:
@@ -321,14 +308,7 @@ def _no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFi
                 continue
             key = _value(getattr(e, spec.key))
             if e.start is None or e.end is None or key is None:
-                out.append(
-                    finding(
-                        mon,
-                        Outcome.UNKNOWN,
-                        [e],
-                        {"why_zh": "事件缺少起止日期或人员", "why_en": "the event lacks dates or the key"},
-                    )
-                )
+                out.append(lacks_fields(mon, e, what=f"start/end/{spec.key}"))
                 continue
             run.assert_fact(
                 {
@@ -344,31 +324,9 @@ def _no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFi
             seq += 1
             for _, m in run.take():
                 a, b = by_id[m["a"]["eid"]], by_id[m["b"]["eid"]]
-                values = {
-                    "key": m["a"]["key"],
-                    "first": m["a"]["dist"],
-                    "second": m["b"]["dist"],
-                    "first_start": a.start,
-                    "first_end": a.end,
-                    "second_start": b.start,
-                    "second_end": b.end,
-                }
-                pairs.append(
-                    (
-                        m["a"]["seq"],
-                        m["b"]["seq"],
-                        finding(mon, Outcome.FAIL, [a, b], values, ((spec.key, m["a"]["key"]),)),
-                    )
-                )
-        # the plain backend lists pairs by key, then by first and second assignment
-        order = {
-            k: i
-            for i, k in enumerate(
-                dict.fromkeys(_value(getattr(e, spec.key)) for e in events if matches(e, spec.event))
-            )
-        }
-        pairs.sort(key=lambda p: (order.get(p[2].key[0][1], 0), p[0], p[1]))
-        return out + [p[2] for p in pairs] + _errors(mon, run)
+                values = overlap_values(spec, m["a"]["key"], a, b)
+                pairs.append(finding(mon, Outcome.FAIL, [a, b], values, ((spec.key, m["a"]["key"]),)))
+        return out + pairs + _errors(mon, run)
     finally:
         run.close()
 
@@ -377,6 +335,7 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
     spec = mon.spec
     assert spec.event and spec.period and spec.min
     period: str = spec.period
+    minimum: int = spec.min
     run = _Run(
         mon,
         {
@@ -429,12 +388,7 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
             del counters[slot]
             key = tuple(tuple(x) for x in json.loads(c["key"]))
             hits = [by_id[i] for i in c["eids"]]
-            values = {
-                "group": "、".join(str(v) for _, v in key),
-                "period": c["period"],
-                "count": c["n"],
-                "min": spec.min,
-            }
+            values = period_values(key, c["period"], c["n"], minimum)
             outcome = Outcome.PASS if c["n"] >= spec.min else Outcome.FAIL
             closed.append((c["key"], c["period"], finding(mon, outcome, hits, values, key, c["period"])))
 
@@ -471,15 +425,7 @@ def _per_period(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
                     continue
                 key = group_key(e, spec.group_by)
                 if any(v is None for _, v in key):
-                    out.append(
-                        finding(
-                            mon,
-                            Outcome.UNKNOWN,
-                            [e],
-                            {"why_zh": "事件缺少分组字段", "why_en": "the event lacks a grouping field"},
-                            key,
-                        )
-                    )
+                    out.append(lacks_fields(mon, e, key))
                     continue
                 k = _key_text(key)
                 if k not in groups:
@@ -503,6 +449,7 @@ def _distinct(
 ) -> list[MonitorFinding]:
     spec = mon.spec
     assert spec.event and spec.distinct is not None and spec.max is not None
+    maximum: int = spec.max
     lo = mon.resolve(spec.during.from_, params) if spec.during else date.min
     hi = mon.resolve(spec.during.to, params) if spec.during else date.max
     run = _Run(
@@ -551,14 +498,7 @@ def _distinct(
                 settle()
                 return
             key = tuple(tuple(x) for x in json.loads(t["key"]))
-            values = {
-                "group": "、".join(str(v) for _, v in key),
-                "count": t["n"],
-                "max": spec.max,
-                "values": t["values"],
-                "from": lo,
-                "to": hi,
-            }
+            values = distinct_values(key, t["values"], maximum, lo, hi)
             failed[t["key"]] = finding(mon, Outcome.FAIL, [by_id[i] for i in t["eids"]], values, key)
             run.retract_fact(t)
             del tallies[t["key"]]
@@ -587,26 +527,11 @@ def _distinct(
             t = tallies[k]
             key = tuple(tuple(x) for x in json.loads(k))
             evs = [by_id[i] for i in t["eids"]]
-            values = {
-                "group": "、".join(str(v) for _, v in key),
-                "count": t["n"],
-                "max": spec.max,
-                "values": t["values"],
-                "from": lo,
-                "to": hi,
-            }
+            values = distinct_values(key, t["values"], maximum, lo, hi)
             if hi <= until:
                 out.append(finding(mon, Outcome.PASS, evs, values, key))
             else:
-                out.append(
-                    finding(
-                        mon,
-                        Outcome.UNKNOWN,
-                        evs,
-                        {"why_zh": f"期间至 {hi} 未结束", "why_en": f"the period runs to {hi}"},
-                        key,
-                    )
-                )
+                out.append(still_open(mon, evs, until, key))
         return out + _errors(mon, run)
     finally:
         run.close()

@@ -156,6 +156,65 @@ def _value(v: Any) -> str | None:
     return v.value if hasattr(v, "value") else str(v)
 
 
+def lacks_fields(
+    mon: CompiledMonitor, e: Event, key: tuple[tuple[str, str | None], ...] = (), what: str = ""
+) -> MonitorFinding:
+    """`unknown`: an event lacks a field the monitor needs."""
+    missing = [k for k, v in key if v is None] or [what]
+    return finding(
+        mon,
+        Outcome.UNKNOWN,
+        [e],
+        {"why_zh": f"事件缺少 {'、'.join(missing)}", "why_en": f"the event lacks {', '.join(missing)}"},
+        key,
+    )
+
+
+def still_open(
+    mon: CompiledMonitor, events: Sequence[Event], until: date, key: tuple[tuple[str, str | None], ...] = ()
+) -> MonitorFinding:
+    """`unknown`: the deadline or window runs past the end of the log."""
+    return finding(
+        mon,
+        Outcome.UNKNOWN,
+        events,
+        {"why_zh": f"截至 {until} 尚未到期", "why_en": f"not over by {until}"},
+        key,
+    )
+
+
+def trigger_values(t: Event, key: tuple[tuple[str, str | None], ...], due: date) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in key},
+        "date": t.date,
+        "deadline": due,
+        "type": t.type.value,
+        "staff": t.staff,
+        "station": t.station,
+        "project": t.project,
+        "person": t.person,
+    }
+
+
+def period_values(
+    key: tuple[tuple[str, str | None], ...], label: str, count: int, minimum: int
+) -> dict[str, Any]:
+    return {"group": "、".join(str(v) for _, v in key), "period": label, "count": count, "min": minimum}
+
+
+def distinct_values(
+    key: tuple[tuple[str, str | None], ...], seen: list[str], maximum: int, lo: date, hi: date
+) -> dict[str, Any]:
+    return {
+        "group": "、".join(str(v) for _, v in key),
+        "count": len(seen),
+        "max": maximum,
+        "values": seen,
+        "from": lo,
+        "to": hi,
+    }
+
+
 # -- the four kinds ------------------------------------------------------------------------
 
 
@@ -181,19 +240,7 @@ def followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
         due = deadline(t.date, spec.within)
         key = group_key(t, spec.match)
         if any(v is None for _, v in key):
-            missing = [k for k, v in key if v is None]
-            out.append(
-                finding(
-                    mon,
-                    Outcome.UNKNOWN,
-                    [t],
-                    {
-                        "why_zh": f"事件缺少 {'、'.join(missing)}",
-                        "why_en": f"the event lacks {', '.join(missing)}",
-                    },
-                    key,
-                )
-            )
+            out.append(lacks_fields(mon, t, key))
             continue
         answer = next(
             (
@@ -203,26 +250,12 @@ def followed_by(mon: CompiledMonitor, events: Sequence[Event], until: date) -> l
             ),
             None,
         )
-        values = {
-            **{k: v for k, v in key},
-            "date": t.date,
-            "deadline": due,
-            "type": t.type.value,
-            "staff": t.staff,
-            "station": t.station,
-            "project": t.project,
-            "person": t.person,
-        }
         if answer is not None:
-            out.append(finding(mon, Outcome.PASS, [t, answer], {**values, "response": answer.date}, key))
+            out.append(finding(mon, Outcome.PASS, [t, answer], trigger_values(t, key, due), key))
         elif due <= until:  # the log is complete through `until`
-            out.append(finding(mon, Outcome.FAIL, [t], values, key))
+            out.append(finding(mon, Outcome.FAIL, [t], trigger_values(t, key, due), key))
         else:
-            out.append(
-                finding(
-                    mon, Outcome.UNKNOWN, [t], {"why_zh": f"期限 {due} 未到", "why_en": f"due {due}"}, key
-                )
-            )
+            out.append(still_open(mon, [t], until, key))
     return out
 
 
@@ -236,36 +269,23 @@ def at_least_per_period(mon: CompiledMonitor, events: Sequence[Event], until: da
             continue
         key = group_key(e, spec.group_by)
         if any(v is None for _, v in key):
-            out.append(
-                finding(
-                    mon,
-                    Outcome.UNKNOWN,
-                    [e],
-                    {"why_zh": "事件缺少分组字段", "why_en": "the event lacks a grouping field"},
-                    key,
-                )
-            )
+            out.append(lacks_fields(mon, e, key))
             continue
         groups[key].append(e)
     for key, items in groups.items():
-        start = period_of(items[0].date, spec.period)[1]
         by_period: dict[str, list[Event]] = defaultdict(list)
         for e in items:
             by_period[period_of(e.date, spec.period)[0]].append(e)
-        day = start
+        day = period_of(items[0].date, spec.period)[1]
         while True:
             label, _, last = period_of(day, spec.period)
             if last > until:  # a period is judged once it is over (the log runs through `until`)
                 break
             hits = by_period.get(label, [])
-            values = {
-                "group": "、".join(str(v) for _, v in key),
-                "period": label,
-                "count": len(hits),
-                "min": spec.min,
-            }
             outcome = Outcome.PASS if len(hits) >= spec.min else Outcome.FAIL
-            out.append(finding(mon, outcome, hits, values, key, label))
+            out.append(
+                finding(mon, outcome, hits, period_values(key, label, len(hits), spec.min), key, label)
+            )
             day = last + timedelta(days=1)
     return out
 
@@ -292,29 +312,26 @@ def at_most_distinct(
                 deciding.append(e)
                 if len(seen) > spec.max:  # decided: the events up to here name the breach
                     break
-        values = {
-            "group": "、".join(str(v) for _, v in key),
-            "count": len(seen),
-            "max": spec.max,
-            "values": seen,
-            "from": lo,
-            "to": hi,
-        }
+        values = distinct_values(key, seen, spec.max, lo, hi)
         if len(seen) > spec.max:
             out.append(finding(mon, Outcome.FAIL, deciding, values, key))
         elif hi <= until:
             out.append(finding(mon, Outcome.PASS, deciding, values, key))
         else:
-            out.append(
-                finding(
-                    mon,
-                    Outcome.UNKNOWN,
-                    deciding,
-                    {"why_zh": f"期间至 {hi} 未结束", "why_en": f"the period runs to {hi}"},
-                    key,
-                )
-            )
+            out.append(still_open(mon, deciding, until, key))
     return out
+
+
+def overlap_values(spec: Any, key: str | None, a: Event, b: Event) -> dict[str, Any]:
+    return {
+        "key": key,
+        "first": _value(getattr(a, spec.distinct)),
+        "second": _value(getattr(b, spec.distinct)),
+        "first_start": a.start,
+        "first_end": a.end,
+        "second_start": b.start,
+        "second_end": b.end,
+    }
 
 
 def no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFinding]:
@@ -326,14 +343,7 @@ def no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFin
         if not matches(e, spec.event):
             continue
         if e.start is None or e.end is None or _value(getattr(e, spec.key)) is None:
-            out.append(
-                finding(
-                    mon,
-                    Outcome.UNKNOWN,
-                    [e],
-                    {"why_zh": "事件缺少起止日期或人员", "why_en": "the event lacks dates or the key"},
-                )
-            )
+            out.append(lacks_fields(mon, e, what=f"start/end/{spec.key}"))
             continue
         by_key[_value(getattr(e, spec.key))].append(e)
     for k, items in by_key.items():
@@ -345,14 +355,7 @@ def no_overlap(mon: CompiledMonitor, events: Sequence[Event]) -> list[MonitorFin
                     and a.start <= b.end
                     and b.start <= a.end
                 ):
-                    values = {
-                        "key": k,
-                        "first": _value(getattr(a, spec.distinct)),
-                        "second": _value(getattr(b, spec.distinct)),
-                        "first_start": a.start,
-                        "first_end": a.end,
-                        "second_start": b.start,
-                        "second_end": b.end,
-                    }
-                    out.append(finding(mon, Outcome.FAIL, [a, b], values, ((spec.key, k),)))
+                    out.append(
+                        finding(mon, Outcome.FAIL, [a, b], overlap_values(spec, k, a, b), ((spec.key, k),))
+                    )
     return out

@@ -22,7 +22,7 @@ REQUIRED = {
 }
 #: Placeholders a message may use, per kind.
 PLACEHOLDERS = {
-    "followed_by": {"staff", "station", "project", "person", "date", "deadline", "type", "response"},
+    "followed_by": {"staff", "station", "project", "person", "date", "deadline", "type"},
     "at_least_per_period": {"group", "period", "count", "min"},
     "at_most_distinct": {"group", "count", "max", "values", "from", "to"},
     "no_overlap": {"key", "first", "second", "first_start", "first_end", "second_start", "second_end"},
