@@ -1,6 +1,22 @@
-"""Pack format, loader and registry."""
+"""Pack format, loader and registry (names load on first use)."""
 
-from .loader import CompiledRule, Pack, load_pack
-from .schema import PackFile
+from __future__ import annotations
 
-__all__ = ["CompiledRule", "Pack", "PackFile", "load_pack"]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {"CompiledRule": "loader", "Pack": "loader", "load_pack": "loader", "PackFile": "schema"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(name)
+
+
+if TYPE_CHECKING:
+    from .loader import CompiledRule as CompiledRule
+    from .loader import Pack as Pack
+    from .loader import load_pack as load_pack
+    from .schema import PackFile as PackFile
