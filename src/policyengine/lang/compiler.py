@@ -81,7 +81,7 @@ class Ctx:
         self.record = record
         self.params = params
         self.as_of = as_of
-        self.vars: dict[str, Any] = {}
+        self.vars: dict[int, Any] = {}
         self.steps = 0
         self.max_steps = max_steps
         self.trace = trace
@@ -124,7 +124,7 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
 
 def compile_checked(checked: Checked, functions: dict[str, Function], trace: bool) -> Fn:
     """Compile a checked tree. With ``trace``, decisions outside quantifiers are recorded."""
-    return _Compiler(checked, functions, trace).node(checked.root, in_lambda=False, prefixes={})
+    return _Compiler(checked, functions, trace).node(checked.root, in_lambda=False, scope={})
 
 
 class _Compiler:
@@ -132,12 +132,13 @@ class _Compiler:
         self.checked = checked
         self.functions = functions
         self.trace = trace
+        self.slots = 0
 
     def text(self, node: ast.Node) -> str:
         return self.checked.source[node.start : node.end]
 
-    def node(self, node: ast.Node, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
-        fn = self._node(node, in_lambda, prefixes)
+    def node(self, node: ast.Node, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
+        fn = self._node(node, in_lambda, scope)
         kind = self.checked.types.get(node)
         if (
             self.trace
@@ -162,16 +163,16 @@ class _Compiler:
 
         return traced
 
-    def _node(self, node: ast.Node, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
+    def _node(self, node: ast.Node, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         if isinstance(node, (ast.Number, ast.String, ast.Bool)):
             value = node.value
             return lambda ctx: value
         if isinstance(node, ast.Null):
             return lambda ctx: MISSING
         if isinstance(node, ast.Path):
-            return self.path(node, prefixes)
+            return self.path(node, scope)
         if isinstance(node, ast.ListLit):
-            items = [self.node(i, in_lambda, prefixes) for i in node.items]
+            items = [self.node(i, in_lambda, scope) for i in node.items]
             if all(isinstance(i, (ast.Number, ast.String, ast.Bool)) for i in node.items):
                 constant = [i.value for i in node.items]  # type: ignore[attr-defined]
                 return lambda ctx: constant
@@ -182,26 +183,26 @@ class _Compiler:
 
             return list_fn
         if isinstance(node, ast.Neg):
-            inner = self.node(node.operand, in_lambda, prefixes)
+            inner = self.node(node.operand, in_lambda, scope)
             return lambda ctx: MISSING if (v := inner(ctx)) is MISSING else -v
         if isinstance(node, ast.Not):
-            inner = self.node(node.operand, in_lambda, prefixes)
+            inner = self.node(node.operand, in_lambda, scope)
             return lambda ctx: MISSING if (v := inner(ctx)) is MISSING else not v
         if isinstance(node, ast.BoolOp):
-            return self.boolop(node, in_lambda, prefixes)
+            return self.boolop(node, in_lambda, scope)
         if isinstance(node, ast.Arith):
-            return self.arith(node, in_lambda, prefixes)
+            return self.arith(node, in_lambda, scope)
         if isinstance(node, ast.Compare):
-            return self.compare(node, in_lambda, prefixes)
+            return self.compare(node, in_lambda, scope)
         if isinstance(node, ast.In):
-            return self.in_(node, in_lambda, prefixes)
+            return self.in_(node, in_lambda, scope)
         if isinstance(node, ast.Call):
-            return self.call(node, in_lambda, prefixes)
+            return self.call(node, in_lambda, scope)
         raise EvaluationError(f"cannot compile {type(node).__name__}")
 
     # -- paths ---------------------------------------------------------------------------
 
-    def path(self, node: ast.Path, prefixes: dict[str, str]) -> Fn:
+    def path(self, node: ast.Path, scope: dict[str, tuple[str, int]]) -> Fn:
         ref = self.checked.refs[node]
         if isinstance(ref, AsOfRef):
             return lambda ctx: ctx.as_of
@@ -211,8 +212,9 @@ class _Compiler:
         assert isinstance(ref, FieldRef)
         steps = ref.steps
         var = ref.var
-        shown = node.text if var is None else prefixes.get(var, var) + "." + ".".join(steps)
+        shown = node.text if var is None else scope[var][0] + "." + ".".join(steps)
         shown = shown.rstrip(".")
+        slot = scope[var][1] if var is not None else -1
         if var is None and len(steps) == 1:
             (a,) = steps
 
@@ -238,8 +240,35 @@ class _Compiler:
 
             return get2
 
+        if var is not None and len(steps) == 1:
+            (a,) = steps
+
+            def item1(ctx: Ctx) -> Any:
+                value = getattr(ctx.vars[slot], a)
+                if value is None:
+                    ctx.missing.append(shown)
+                    return MISSING
+                return value
+
+            return item1
+        if var is None and len(steps) == 3:
+            a, b, c = steps
+
+            def get3(ctx: Ctx) -> Any:
+                value = getattr(ctx.record, a)
+                if value is not None:
+                    value = getattr(value, b)
+                    if value is not None:
+                        value = getattr(value, c)
+                if value is None:
+                    ctx.missing.append(shown)
+                    return MISSING
+                return value
+
+            return get3
+
         def get(ctx: Ctx) -> Any:
-            value = ctx.record if var is None else ctx.vars[var]
+            value = ctx.record if var is None else ctx.vars[slot]
             for step in steps:
                 value = getattr(value, step)
                 if value is None:
@@ -251,8 +280,8 @@ class _Compiler:
 
     # -- operators -----------------------------------------------------------------------
 
-    def boolop(self, node: ast.BoolOp, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
-        parts = [self.node(o, in_lambda, prefixes) for o in node.operands]
+    def boolop(self, node: ast.BoolOp, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
+        parts = [self.node(o, in_lambda, scope) for o in node.operands]
         if self.trace and not in_lambda:
             # Explanations show every decision, so evaluate all operands (they are pure).
             is_and = node.op == "and"
@@ -293,9 +322,9 @@ class _Compiler:
 
         return or_fn
 
-    def arith(self, node: ast.Arith, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
-        first = self.node(node.first, in_lambda, prefixes)
-        rest = [(_ARITH[op], self.node(o, in_lambda, prefixes)) for op, o in node.rest]
+    def arith(self, node: ast.Arith, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
+        first = self.node(node.first, in_lambda, scope)
+        rest = [(_ARITH[op], self.node(o, in_lambda, scope)) for op, o in node.rest]
 
         def arith_fn(ctx: Ctx) -> Any:
             value = first(ctx)
@@ -313,10 +342,27 @@ class _Compiler:
 
         return arith_fn
 
-    def compare(self, node: ast.Compare, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
-        left = self.node(node.left, in_lambda, prefixes)
-        right = self.node(node.right, in_lambda, prefixes)
+    def compare(self, node: ast.Compare, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
+        left = self.node(node.left, in_lambda, scope)
+        right = self.node(node.right, in_lambda, scope)
         op = _COMPARE[node.op]
+        if (not self.trace or in_lambda) and isinstance(node.right, (ast.Number, ast.String, ast.Bool)):
+            constant = node.right.value
+
+            def cmp_const(ctx: Ctx) -> Any:
+                a = left(ctx)
+                return MISSING if a is MISSING else op(a, constant)
+
+            return cmp_const
+        ref = self.checked.refs.get(node.right) if isinstance(node.right, ast.Path) else None
+        if (not self.trace or in_lambda) and isinstance(ref, ParamRef):
+            pname = ref.name
+
+            def cmp_param(ctx: Ctx) -> Any:
+                a = left(ctx)
+                return MISSING if a is MISSING else op(a, ctx.params[pname])
+
+            return cmp_param
         if not self.trace or in_lambda:
 
             def cmp_fn(ctx: Ctx) -> Any:
@@ -349,9 +395,9 @@ class _Compiler:
 
         return cmp_traced
 
-    def in_(self, node: ast.In, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
-        item = self.node(node.item, in_lambda, prefixes)
-        container = self.node(node.container, in_lambda, prefixes)
+    def in_(self, node: ast.In, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
+        item = self.node(node.item, in_lambda, scope)
+        container = self.node(node.container, in_lambda, scope)
         negated = node.negated
         traced = self.trace and not in_lambda
         text, start, end = self.text(node), node.start, node.end
@@ -379,15 +425,15 @@ class _Compiler:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def call(self, node: ast.Call, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
+    def call(self, node: ast.Call, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         name = node.name
         if name in ("count", "any", "all", "sum", "min", "max", "filter"):
-            return self.quantifier(node, in_lambda, prefixes)
+            return self.quantifier(node, in_lambda, scope)
         if name == "exists":
-            return self.exists(node)
+            return self.exists(node, scope)
         if name == "default":
-            value = self.node(node.args[0], in_lambda, prefixes)
-            fallback = self.node(node.args[1], in_lambda, prefixes)
+            value = self.node(node.args[0], in_lambda, scope)
+            fallback = self.node(node.args[1], in_lambda, scope)
 
             def default_fn(ctx: Ctx) -> Any:
                 mark = len(ctx.missing)
@@ -402,7 +448,7 @@ class _Compiler:
         if name == "date" and isinstance(node.args[0], ast.String):
             constant = date.fromisoformat(node.args[0].value)
             return lambda ctx: constant
-        args = [self.node(a, in_lambda, prefixes) for a in node.args]
+        args = [self.node(a, in_lambda, scope) for a in node.args]
         impl = func.impl
 
         def call_fn(ctx: Ctx) -> Any:
@@ -419,16 +465,17 @@ class _Compiler:
 
         return call_fn
 
-    def exists(self, node: ast.Call) -> Fn:
+    def exists(self, node: ast.Call, scope: dict[str, tuple[str, int]]) -> Fn:
         path = node.args[0]
         assert isinstance(path, ast.Path)
         ref = self.checked.refs[path]
         if not isinstance(ref, FieldRef):
             return lambda ctx: True
         steps, var = ref.steps, ref.var
+        slot = scope[var][1] if var is not None else -1
 
         def exists_fn(ctx: Ctx) -> bool:
-            value = ctx.record if var is None else ctx.vars[var]
+            value = ctx.record if var is None else ctx.vars[slot]
             for step in steps:
                 value = getattr(value, step)
                 if value is None:
@@ -437,100 +484,139 @@ class _Compiler:
 
         return exists_fn
 
-    def quantifier(self, node: ast.Call, in_lambda: bool, prefixes: dict[str, str]) -> Fn:
+    def quantifier(self, node: ast.Call, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         name = node.name
-        items_fn = self.node(node.args[0], in_lambda, prefixes)
+        items_fn = self.node(node.args[0], in_lambda, scope)
         lam = node.args[1]
         assert isinstance(lam, ast.Lambda)
-        var = lam.param
-        inner_prefixes = dict(prefixes)
         list_node = node.args[0]
+        prefix = list_node.text + "[]" if isinstance(list_node, ast.Path) else lam.param
         if isinstance(list_node, ast.Path):
             ref = self.checked.refs.get(list_node)
             if isinstance(ref, FieldRef) and ref.var is not None:
-                inner_prefixes[var] = prefixes.get(ref.var, ref.var) + "." + ".".join(ref.steps) + "[]"
-            else:
-                inner_prefixes[var] = list_node.text + "[]"
-        body = self.node(lam.body, True, inner_prefixes)
+                prefix = scope[ref.var][0] + "." + ".".join(ref.steps) + "[]"
+        self.slots += 1
+        slot = self.slots  # unique to this lambda: nested lambdas never share one
+        body = self.node(lam.body, True, {**scope, lam.param: (prefix, slot)})
 
-        def run(ctx: Ctx) -> Any:
+        def items_of(ctx: Ctx) -> Any:
             items = items_fn(ctx)
-            if items is MISSING:
-                return MISSING, None
-            ctx.steps += len(items) + 1
-            if ctx.steps > ctx.max_steps:
-                raise EvaluationLimitError(
-                    f"evaluation took more than {ctx.max_steps} steps "
-                    f"(at {name}(...) over {len(items)} items)"
-                )
-            saved = ctx.vars.get(var, MISSING)
-            try:
-                results = []
-                for item in items:
-                    ctx.vars[var] = item
-                    results.append(body(ctx))
-            finally:
-                if saved is MISSING:
-                    ctx.vars.pop(var, None)
-                else:
-                    ctx.vars[var] = saved
-            return items, results
+            if items is not MISSING:
+                ctx.steps += len(items) + 1
+                if ctx.steps > ctx.max_steps:
+                    raise EvaluationLimitError(
+                        f"evaluation took more than {ctx.max_steps} steps "
+                        f"(at {name}(...) over {len(items)} items)"
+                    )
+            return items
 
         if name == "count":
 
             def count_fn(ctx: Ctx) -> Any:
-                _items, results = run(ctx)
-                if results is None or any(r is MISSING for r in results):
+                items = items_of(ctx)
+                if items is MISSING:
                     return MISSING
-                return Decimal(sum(1 for r in results if r))
+                n = 0
+                unknown = False
+                env = ctx.vars
+                for item in items:
+                    env[slot] = item
+                    r = body(ctx)
+                    if r is MISSING:
+                        unknown = True
+                    elif r:
+                        n += 1
+                return MISSING if unknown else Decimal(n)
 
             return count_fn
         if name == "any":
 
             def any_fn(ctx: Ctx) -> Any:
-                _items, results = run(ctx)
-                if results is None:
+                items = items_of(ctx)
+                if items is MISSING:
                     return MISSING
-                if any(r is not MISSING and r for r in results):
-                    return True
-                return MISSING if any(r is MISSING for r in results) else False
+                unknown = False
+                env = ctx.vars
+                for item in items:
+                    env[slot] = item
+                    r = body(ctx)
+                    if r is MISSING:
+                        unknown = True
+                    elif r:
+                        return True
+                return MISSING if unknown else False
 
             return any_fn
         if name == "all":
 
             def all_fn(ctx: Ctx) -> Any:
-                _items, results = run(ctx)
-                if results is None:
+                items = items_of(ctx)
+                if items is MISSING:
                     return MISSING
-                if any(r is not MISSING and not r for r in results):
-                    return False
-                return MISSING if any(r is MISSING for r in results) else True
+                unknown = False
+                env = ctx.vars
+                for item in items:
+                    env[slot] = item
+                    r = body(ctx)
+                    if r is MISSING:
+                        unknown = True
+                    elif not r:
+                        return False
+                return MISSING if unknown else True
 
             return all_fn
         if name == "sum":
 
             def sum_fn(ctx: Ctx) -> Any:
-                _items, results = run(ctx)
-                if results is None or any(r is MISSING for r in results):
+                items = items_of(ctx)
+                if items is MISSING:
                     return MISSING
-                return sum(results, Decimal(0))
+                total = Decimal(0)
+                unknown = False
+                env = ctx.vars
+                for item in items:
+                    env[slot] = item
+                    r = body(ctx)
+                    if r is MISSING:
+                        unknown = True
+                    elif not unknown:
+                        total += r
+                return MISSING if unknown else total
 
             return sum_fn
         if name == "filter":
 
             def filter_fn(ctx: Ctx) -> Any:
-                items, results = run(ctx)
-                if results is None or any(r is MISSING for r in results):
+                items = items_of(ctx)
+                if items is MISSING:
                     return MISSING
-                return [i for i, r in zip(items, results, strict=True) if r]
+                kept = []
+                unknown = False
+                env = ctx.vars
+                for item in items:
+                    env[slot] = item
+                    r = body(ctx)
+                    if r is MISSING:
+                        unknown = True
+                    elif r:
+                        kept.append(item)
+                return MISSING if unknown else kept
 
             return filter_fn
         pick = min if name == "min" else max
 
         def minmax_fn(ctx: Ctx) -> Any:
-            _items, results = run(ctx)
-            if results is None or not results or any(r is MISSING for r in results):
+            items = items_of(ctx)
+            if items is MISSING or not items:
                 return MISSING
+            env = ctx.vars
+            results = []
+            for item in items:
+                env[slot] = item
+                r = body(ctx)
+                if r is MISSING:
+                    return MISSING
+                results.append(r)
             return pick(results)
 
         return minmax_fn

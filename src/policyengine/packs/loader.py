@@ -303,6 +303,11 @@ class CompiledRule:
         if self.when is not None:
             used = used | self.when.params_used
         self.params_used: tuple[str, ...] = tuple(sorted(used))
+        #: the untraced closures, called directly on the engine's fast path
+        self.require_fast = self.require._fast
+        self.when_fast = self.when._fast if self.when is not None else None
+        #: findings that never vary when traces are off, built on first use
+        self.cached: dict[str, Any] = {}
 
     @property
     def id(self) -> str:
