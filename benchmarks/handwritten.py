@@ -15,7 +15,13 @@ from policyengine.lang.functions import add_months
 
 P, F, U, NA = "pass", "fail", "unknown", "not_applicable"
 DISTRICTS = {"城关区", "七里河区", "西固区", "安宁区", "红古区"}
-DOMAINS = {"social_assistance", "child_welfare", "elderly_care", "community_governance", "other_civil_affairs"}
+DOMAINS = {
+    "social_assistance",
+    "child_welfare",
+    "elderly_care",
+    "community_governance",
+    "other_civil_affairs",
+}
 START, END = date(2022, 9, 27), date(2023, 9, 27)
 CERTIFIED = {"assistant", "intermediate", "senior"}
 
@@ -120,15 +126,20 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     total = _g(rec, "budget", "total")
     out["budget.total"] = _b(_cmp(total, "==", Decimal(300000)))
     out["budget.lines_add_up"] = _b(_cmp(_sum(_g(rec, "budget", "lines"), "amount"), "==", total))
-    for rid, cat, want in (("budget.staff", "staff", 160000), ("budget.services", "services", 80000),
-                           ("budget.training", "training", 15000),
-                           ("budget.evaluation_audit", "evaluation_audit", 15000),
-                           ("budget.management", "management", 30000)):
+    for rid, cat, want in (
+        ("budget.staff", "staff", 160000),
+        ("budget.services", "services", 80000),
+        ("budget.training", "training", 15000),
+        ("budget.evaluation_audit", "evaluation_audit", 15000),
+        ("budget.management", "management", 30000),
+    ):
         out[rid] = _b(_cmp(_line_sum(rec, cat), "==", Decimal(want)))
-    out["budget.training_split"] = _split(rec, "training", {"training_in_city": Decimal(8000),
-                                                           "training_out_of_town": Decimal(7000)})
-    out["budget.evaluation_audit_split"] = _split(rec, "evaluation_audit", {"evaluation": Decimal(10000),
-                                                                           "audit": Decimal(5000)})
+    out["budget.training_split"] = _split(
+        rec, "training", {"training_in_city": Decimal(8000), "training_out_of_town": Decimal(7000)}
+    )
+    out["budget.evaluation_audit_split"] = _split(
+        rec, "evaluation_audit", {"evaluation": Decimal(10000), "audit": Decimal(5000)}
+    )
     out["community.service_area"] = _b(_cmp(_g(rec, "community", "site", "area_m2"), ">=", 300))
     app = _g(rec, "community", "application")
     out["community.application"] = _b(_and(_g(app, "written"), _g(app, "signed_by_street_leader")))
@@ -136,8 +147,9 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     out["operator.registered"] = _b(_g(op, "registered_with_civil_affairs"))
     pen = _g(op, "penalties")
     out["operator.no_penalty"] = _b(None if pen is None else len(pen) == 0)
-    out["operator.annual_inspection"] = _b(_all(_g(op, "annual_inspections"),
-                                                lambda i: None if i.result is None else i.result.value == "passed"))
+    out["operator.annual_inspection"] = _b(
+        _all(_g(op, "annual_inspections"), lambda i: None if i.result is None else i.result.value == "passed")
+    )
     gov = _g(op, "governance")
     out["operator.governance"] = _b(_and(_g(gov, "legal_person_structure"), _g(gov, "internal_structure")))
     out["operator.rules_and_finance"] = _b(_and(_g(gov, "rules"), _g(gov, "financial_system")))
@@ -148,10 +160,16 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     staff = _g(rec, "staff")
     out["staffing.count"] = _b(None if staff is None else len(staff) >= 3)
     out["staffing.full_time"] = _b(_cmp(_count(staff, lambda s: s.full_time), ">=", 3))
-    out["staffing.certified"] = _b(_cmp(_count(staff, lambda s: None if _cert(s) is None
-                                                else _cert(s) in CERTIFIED), ">=", 2))
-    out["staffing.intermediate"] = _b(_cmp(_count(staff, lambda s: None if _cert(s) is None
-                                                   else _cert(s) in ("intermediate", "senior")), ">=", 1))
+    out["staffing.certified"] = _b(
+        _cmp(_count(staff, lambda s: None if _cert(s) is None else _cert(s) in CERTIFIED), ">=", 2)
+    )
+    out["staffing.intermediate"] = _b(
+        _cmp(
+            _count(staff, lambda s: None if _cert(s) is None else _cert(s) in ("intermediate", "senior")),
+            ">=",
+            1,
+        )
+    )
     if staff is None:
         out["staffing.uncertified_are_graduates"] = U
     else:
@@ -160,7 +178,8 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
             out["staffing.uncertified_are_graduates"] = U
         else:
             out["staffing.uncertified_are_graduates"] = _b(
-                _all([s for s, f in zip(staff, flags, strict=True) if f], lambda s: s.social_work_graduate))
+                _all([s for s, f in zip(staff, flags, strict=True) if f], lambda s: s.social_work_graduate)
+            )
     st = _g(rec, "community", "street_support")
     out["street.office_space"] = _b(_g(st, "office_space"))
     out["street.equipment"] = _b(_and(_cmp(_g(st, "computers"), ">=", 2), _cmp(_g(st, "printers"), ">=", 1)))
@@ -169,26 +188,50 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     out["street.station_plaque"] = _b(_g(st, "station_plaque_hung"))
     out["community.contact_person"] = _b(_g(rec, "community", "contact_person"))
     services = _g(rec, "services")
-    out["services.domains"] = _b(_all(services, lambda s: None if s.domain is None else s.domain.value in DOMAINS))
+    out["services.domains"] = _b(
+        _all(services, lambda s: None if s.domain is None else s.domain.value in DOMAINS)
+    )
     gd = _any(services, lambda s: s.government_duty)
     out["services.no_government_duty"] = _b(None if gd is None else not gd)
     reports, evals = _g(rec, "reports"), _g(rec, "evaluations")
     ended = None if end is None else as_of > end
-    out["reports.community_confirmed"] = _b(_all(
-        None if reports is None else [r for r in reports if r.kind in ("midterm", "final")],
-        lambda r: r.confirmed_by_community))
+    out["reports.community_confirmed"] = _b(
+        _all(
+            None if reports is None else [r for r in reports if r.kind in ("midterm", "final")],
+            lambda r: r.confirmed_by_community,
+        )
+    )
 
     def both(items: Any, pred: Any) -> Any:
         return _and(_any(items, lambda x: pred(x, "midterm")), _any(items, lambda x: pred(x, "final")))
 
     for rid, value in (
-        ("reports.midterm_and_final", lambda: both(reports, lambda r, k: None if r.kind is None else r.kind == k)),
-        ("evaluation.third_party", lambda: both(evals, lambda e, k: _and(
-            None if e.kind is None else e.kind == "evaluation", None if e.stage is None else e.stage == k,
-            e.third_party))),
-        ("evaluation.audit", lambda: both(evals, lambda e, k: _and(
-            None if e.kind is None else e.kind == "audit", None if e.stage is None else e.stage == k,
-            e.third_party))),
+        (
+            "reports.midterm_and_final",
+            lambda: both(reports, lambda r, k: None if r.kind is None else r.kind == k),
+        ),
+        (
+            "evaluation.third_party",
+            lambda: both(
+                evals,
+                lambda e, k: _and(
+                    None if e.kind is None else e.kind == "evaluation",
+                    None if e.stage is None else e.stage == k,
+                    e.third_party,
+                ),
+            ),
+        ),
+        (
+            "evaluation.audit",
+            lambda: both(
+                evals,
+                lambda e, k: _and(
+                    None if e.kind is None else e.kind == "audit",
+                    None if e.stage is None else e.stage == k,
+                    e.third_party,
+                ),
+            ),
+        ),
     ):
         out[rid] = U if ended is None else (NA if not ended else _b(value()))
     return out

@@ -32,12 +32,24 @@ AS_OF = date(2023, 9, 28)
 
 # How a real assessment's records differ from the example: facts changed or left out.
 CHANGES: list[tuple[str, Any]] = [
-    ("community.site.area_m2", 280), ("staff[1].certification", "none"), ("budget.total", "29万"),
-    ("operator.blacklisted", True), ("community.street_support.computers", 1), ("period.end", "2023-10-30"),
-    ("services[0].government_duty", True), ("operator.governance.independent_bank_account", False),
+    ("community.site.area_m2", 280),
+    ("staff[1].certification", "none"),
+    ("budget.total", "29万"),
+    ("operator.blacklisted", True),
+    ("community.street_support.computers", 1),
+    ("period.end", "2023-10-30"),
+    ("services[0].government_duty", True),
+    ("operator.governance.independent_bank_account", False),
 ]
-REMOVALS = ["community.site.area_m2", "operator", "staff[2].certification", "budget.lines", "reports",
-            "community.application", "services[1].domain"]
+REMOVALS = [
+    "community.site.area_m2",
+    "operator",
+    "staff[2].certification",
+    "budget.lines",
+    "reports",
+    "community.application",
+    "services[1].domain",
+]
 
 
 def example(pack: str, name: str) -> dict[str, Any]:
@@ -109,18 +121,26 @@ def durable_subset(records: list[Any]) -> tuple[float, int] | None:
     def action(name: str) -> Any:
         return lambda c: fired.append(name)
 
-    host = _QuietHost({"bench": {name: {"all": [{"m": cond}], "run": action(name)} for name, cond in checks.items()}})
+    host = _QuietHost(
+        {"bench": {name: {"all": [{"m": cond}], "run": action(name)} for name, cond in checks.items()}}
+    )
 
     def facts(r: Any, i: int) -> dict[str, Any]:
         c, o = r.community, r.operator
         st = c.street_support if c else None
-        return {"id": i, "budget_total": float(r.budget.total) if r.budget and r.budget.total is not None else -1,
-                "area": float(c.site.area_m2) if c and c.site and c.site.area_m2 is not None else -1,
-                "registered": bool(o and o.registered_with_civil_affairs),
-                "bank": bool(o and o.governance and o.governance.independent_bank_account),
-                "blacklisted": bool(o and o.blacklisted), "office": bool(st and st.office_space),
-                "liaison": bool(st and st.liaison), "plaque": bool(st and st.station_plaque_hung),
-                "contact": bool(c and c.contact_person), "computers": st.computers if st and st.computers else 0}
+        return {
+            "id": i,
+            "budget_total": float(r.budget.total) if r.budget and r.budget.total is not None else -1,
+            "area": float(c.site.area_m2) if c and c.site and c.site.area_m2 is not None else -1,
+            "registered": bool(o and o.registered_with_civil_affairs),
+            "bank": bool(o and o.governance and o.governance.independent_bank_account),
+            "blacklisted": bool(o and o.blacklisted),
+            "office": bool(st and st.office_space),
+            "liaison": bool(st and st.liaison),
+            "plaque": bool(st and st.station_plaque_hung),
+            "contact": bool(c and c.contact_person),
+            "computers": st.computers if st and st.computers else 0,
+        }
 
     payloads = [facts(r, i) for i, r in enumerate(records)]
 
@@ -155,7 +175,10 @@ def main() -> None:
             mismatches += 1
     verdicts = [engine.evaluate(r, as_of=AS_OF, trace=False).verdict.value for r in recs]
     mix = {v: verdicts.count(v) for v in sorted(set(verdicts))}
-    print(f"lanzhou_2022: {n_rules} rules; verdict mix {mix}; engine vs hand-written disagree on {mismatches} records")
+    print(
+        f"lanzhou_2022: {n_rules} rules; verdict mix {mix}; "
+        f"engine vs hand-written disagree on {mismatches} records"
+    )
     if mismatches:
         raise SystemExit("the hand-written checks do not match the engine: no ratio to report")
 
@@ -174,26 +197,48 @@ def main() -> None:
         print("durable-rules: not available on this Python")
     else:
         t_dur, n_checks = d
-        sub = [r for r in engine.packs[0].rules if r.id in (
-            "budget.total", "community.service_area", "operator.registered", "operator.bank_account",
-            "operator.not_blacklisted", "street.office_space", "street.liaison", "street.station_plaque",
-            "community.contact_person", "street.equipment")]
+        sub = [
+            r
+            for r in engine.packs[0].rules
+            if r.id
+            in (
+                "budget.total",
+                "community.service_area",
+                "operator.registered",
+                "operator.bank_account",
+                "operator.not_blacklisted",
+                "street.office_space",
+                "street.liaison",
+                "street.station_plaque",
+                "community.contact_person",
+                "street.equipment",
+            )
+        ]
         from dataclasses import replace
 
         small = Engine([replace(engine.packs[0], rules=sub)])
         t_small = timed(lambda: [small.evaluate(r, as_of=AS_OF, trace=False) for r in recs])
-        print(f"durable-rules, {n_checks} flat checks: {len(recs) / t_dur:,.0f} records/s; "
-              f"engine, the same {len(sub)} rules: {len(recs) / t_small:,.0f} records/s; "
-              f"ratio durable/engine throughput {t_small / t_dur:.2f}")
+        print(
+            f"durable-rules, {n_checks} flat checks: {len(recs) / t_dur:,.0f} records/s; "
+            f"engine, the same {len(sub)} rules: {len(recs) / t_small:,.0f} records/s; "
+            f"ratio durable/engine throughput {t_small / t_dur:.2f}"
+        )
 
     mixed = mixed_records(args.records, args.seed)
-    everything = Engine.from_packs(sorted(p.name for p in (ROOT / "packs").iterdir() if (p / "pack.yaml").exists()))
+    everything = Engine.from_packs(
+        sorted(p.name for p in (ROOT / "packs").iterdir() if (p / "pack.yaml").exists())
+    )
     reports = [everything.evaluate(r, as_of=AS_OF, trace=False) for r in mixed]
     n_find = sum(len(r.findings) for r in reports)
     t_all = timed(lambda: [everything.evaluate(r, as_of=AS_OF, trace=False) for r in mixed])
-    print(f"all {len(everything.packs)} shipped packs over every example kind: {len(mixed) / t_all:,.0f} records/s, "
-          f"{t_all / n_find * 1e6:.2f} µs per rule ({n_find / len(mixed):.1f} rules per record)")
-    t_val = timed(lambda: [validate_record(r.model_dump(exclude_none=True), BUILTIN_SUBJECTS) for r in recs[:5000]])
+    print(
+        f"all {len(everything.packs)} shipped packs over every example kind: "
+        f"{len(mixed) / t_all:,.0f} records/s, "
+        f"{t_all / n_find * 1e6:.2f} µs per rule ({n_find / len(mixed):.1f} rules per record)"
+    )
+    t_val = timed(
+        lambda: [validate_record(r.model_dump(exclude_none=True), BUILTIN_SUBJECTS) for r in recs[:5000]]
+    )
     print(f"record validation alone (pydantic): {5000 / t_val:,.0f} records/s")
 
 
