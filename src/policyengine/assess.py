@@ -7,13 +7,15 @@ and reasons, and appears in every output as `invalid`: no input row is ever lost
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from .errors import Location, PolicyEngineError, Problem
@@ -21,6 +23,7 @@ from .evaluate.engine import Engine
 from .io.readers import Input
 
 INVALID = "invalid"
+_QUIET = ("pass", "not_applicable")  # outcomes no table or summary lists
 CHUNK = 256
 
 
@@ -36,6 +39,18 @@ class AssessedRow:
     area: str | None = None  # county (or city, province) from the input record
     record_id: str | None = None  # as given in the input, even when the row is invalid
     record_name: str | None = None
+    # Set by workers: the whole report as JSON text, while `report` keeps only what the
+    # summary and the tables use (findings other than pass and not_applicable).
+    report_json: str | None = None
+
+    def for_transfer(self) -> AssessedRow:
+        """This row as a worker sends it back: decoding a 40-finding report dict costs the
+        parent more than evaluating it cost the worker, so the full report travels as text."""
+        if self.report is None:
+            return self
+        slim = dict(self.report)
+        slim["findings"] = [f for f in self.report["findings"] if f["outcome"] not in _QUIET]
+        return replace(self, report=slim, report_json=json.dumps(self.report, ensure_ascii=False))
 
     @property
     def verdict(self) -> str:
@@ -101,7 +116,7 @@ def _text_or_none(value: Any) -> str | None:
 
 def _worker(item: Any) -> AssessedRow:
     assert _worker_engine is not None
-    return _evaluate(_worker_engine, item)
+    return _evaluate(_worker_engine, item).for_transfer()
 
 
 _ITEM = re.compile(r"^(\w+)\[(\d+)\]\.?(.*)$")
@@ -144,9 +159,14 @@ def assess(
     as_of: date,
     kind: str | None,
     jobs: int = 1,
+    engine: Engine | None = None,
     on_row: Callable[[AssessedRow], None] | None = None,
 ) -> Iterator[AssessedRow]:
-    """Evaluate every row of ``source``; yields rows in input order."""
+    """Evaluate every row of ``source``; yields rows in input order.
+
+    ``engine``, when given, must be built from ``packs``; it saves loading them again in this
+    process (workers always load their own).
+    """
 
     def items() -> Iterator[Any]:
         for row in source.rows():
@@ -162,24 +182,33 @@ def assess(
             )
 
     if jobs <= 1:
-        engine = Engine.from_packs(packs)
+        engine = engine or Engine.from_packs(packs)
         for item in items():
             result = _evaluate(engine, item)
             if on_row:
                 on_row(result)
             yield result
         return
+    # Workers evaluate one chunk while this process reads the next and writes the last:
+    # at most two chunks are in flight, so memory stays flat.
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs),)) as pool:
         it = items()
-        while True:
+
+        def submit() -> AsyncResult[list[AssessedRow]] | None:
             chunk = [x for _, x in zip(range(CHUNK * jobs), it, strict=False)]
             if not chunk:
-                break
-            for result in pool.map(_worker, chunk, chunksize=max(1, len(chunk) // (jobs * 4))):
+                return None
+            return pool.map_async(_worker, chunk, chunksize=max(1, len(chunk) // (jobs * 2)))
+
+        pending = submit()
+        while pending is not None:
+            following = submit()
+            for result in pending.get():
                 if on_row:
                     on_row(result)
                 yield result
+            pending = following
 
 
 # -- summary ------------------------------------------------------------------------------

@@ -410,7 +410,10 @@ def cmd_assess(args: argparse.Namespace) -> int:
         task = progress.add_task("评估中", total=source.total)
         progress.start()
     try:
-        for row in assess([str(p) for p in args.pack], source, as_of=as_of, kind=kind, jobs=args.jobs):
+        rows = assess(
+            [str(p) for p in args.pack], source, as_of=as_of, kind=kind, jobs=args.jobs, engine=engine
+        )
+        for row in rows:
             summary.add(row)
             for w in writers:
                 w.write(row)

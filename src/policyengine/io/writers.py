@@ -164,13 +164,17 @@ class JsonlWriter(Writer):
         self.fh = path.open("w", encoding="utf-8")
 
     def write(self, row: AssessedRow) -> None:
-        obj = {
-            "row": {"index": row.index, "sheet": row.sheet, "line": row.line, "area": row.area},
-            "verdict": row.verdict,
-            "report": row.report,
-            "errors": row.errors,
-        }
-        self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        where = {"index": row.index, "sheet": row.sheet, "line": row.line, "area": row.area}
+        if row.report_json is None:
+            obj = {"row": where, "verdict": row.verdict, "report": row.report, "errors": row.errors}
+            self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            return
+        # the same bytes as above, with the report a worker has already encoded
+        dumps = json.dumps
+        self.fh.write(
+            f'{{"row": {dumps(where, ensure_ascii=False)}, "verdict": {dumps(row.verdict)}, '
+            f'"report": {row.report_json}, "errors": {dumps(row.errors, ensure_ascii=False)}}}\n'
+        )
 
     def close(self, summary: Summary) -> None:
         self.fh.close()
