@@ -1,9 +1,12 @@
 """Batch end to end: `policyengine assess` on generated CSV and JSONL, 1 and 2 processes.
 
-    python benchmarks/batch.py [--rows 100000] [--million]
+    python benchmarks/batch.py [--rows 100000] [--projects 20000] [--million]
 
-Prints rows/s and peak memory of the whole command (its largest process). `--million`
-also runs a 1,000,000-row JSONL (about 6 minutes) to show that memory stays flat.
+Two workloads: flat funding rows under `sichuan` (one rule per row: reading and writing
+dominate), and nested Lanzhou pilot projects under `lanzhou_2022` (39 rules per row, the mix
+of benchmarks/throughput.py: evaluation dominates). Prints rows/s and the peak memory of the
+command's largest process. `--million` also runs a 1,000,000-row JSONL (about 1 minute) to
+show that memory stays flat.
 """
 
 from __future__ import annotations
@@ -53,6 +56,17 @@ def write_inputs(directory: Path, rows: int, seed: int = 1) -> tuple[Path, Path]
     return jsonl, csv_path
 
 
+def write_projects(directory: Path, rows: int, seed: int = 1) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from throughput import project_dicts
+
+    path = directory / f"projects-{rows}.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for rec in project_dicts(rows, seed):
+            f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
 def run(args: list[str], cwd: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one command, measured by a wrapper process."""
     wrapper = (
@@ -70,6 +84,7 @@ def run(args: list[str], cwd: Path) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--projects", type=int, default=20_000)
     ap.add_argument("--million", action="store_true")
     args = ap.parse_args()
     cli = [
@@ -96,12 +111,21 @@ def main() -> None:
                     f"{name}, {jobs} process(es): {args.rows / secs:,.0f} rows/s, {secs:.1f} s, "
                     f"peak {mb:.0f} MB (largest process)"
                 )
+        projects = write_projects(d, args.projects)
+        print(f"# batch: lanzhou_2022 over {args.projects:,} pilot projects (JSONL, 39 rules each)")
+        lanzhou = [*cli[:5], "lanzhou_2022", "--as-of", "2023-09-28", "--no-progress"]
+        for jobs in (1, 2):
+            secs, mb = run([*lanzhou, str(projects), "-o", "out.jsonl", "--jobs", str(jobs)], d)
+            print(
+                f"JSONL, {jobs} process(es): {args.projects / secs:,.0f} rows/s, {secs:.1f} s, "
+                f"peak {mb:.0f} MB (largest process)"
+            )
         if args.million:
             big, _ = write_inputs(d, 1_000_000)
             secs, mb = run([*cli, str(big), "-o", "out.jsonl"], d)
             print(
-                f"JSONL 1,000,000 rows, 1 process: {1_000_000 / secs:,.0f} rows/s, peak {mb:.0f} MB "
-                "(target < 300 MB)"
+                f"JSONL 1,000,000 funding rows, 1 process: {1_000_000 / secs:,.0f} rows/s, "
+                f"peak {mb:.0f} MB (target < 300 MB)"
             )
 
 
