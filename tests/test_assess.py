@@ -312,3 +312,60 @@ def test_compare_shows_each_region_side_by_side(tmp_path: Path) -> None:
     assert result.returncode == 1
     table = run("compare", "-p", "sichuan", "-p", "hunan", "f.yaml", "--as-of", "2022-12-31", cwd=tmp_path)
     assert "funding.special_share" in table.stdout and "合规" in table.stdout
+
+
+def test_a_row_sent_back_by_a_worker_keeps_its_whole_report() -> None:
+    import pickle
+    from datetime import date
+
+    from policyengine.assess import AssessedRow, _evaluate
+    from policyengine.evaluate.engine import Engine
+
+    engine = Engine.from_packs(["sichuan"])
+    # 四川 三: a township station needs two professional social workers (one here: fail) and is
+    # run by a registered social-work organisation (it is: pass)
+    record = {
+        "kind": "station",
+        "id": "S1",
+        "level": "乡镇(街道)社工站",
+        "region": {"province": "四川省", "county": "仁寿县"},
+        "staff": [{"name": "甲", "professional": True}],
+        "operator": {"social_work_organization": True, "registered_with_civil_affairs": True},
+    }
+    item = (0, "社工站", 2, record, [], {}, "station", date(2022, 10, 1))
+    here = _evaluate(engine, item)
+    assert here.report is not None
+    sent = pickle.loads(pickle.dumps(_evaluate(engine, item).for_transfer()))
+    assert isinstance(sent, AssessedRow)
+    assert sent._full is None  # travelled as text, nothing decoded yet
+    outcomes = {f["outcome"] for f in here.report["findings"]}
+    assert "pass" in outcomes and "fail" in outcomes
+    assert sent.notable is not None
+    assert all(f["outcome"] not in ("pass", "not_applicable") for f in sent.notable["findings"])
+    assert sent.notable["findings"] == [
+        f for f in here.report["findings"] if f["outcome"] not in ("pass", "not_applicable")
+    ]
+    assert (sent.verdict, sent.subject, sent.errors, sent.line) == (
+        here.verdict,
+        here.subject,
+        here.errors,
+        2,
+    )
+    assert sent.report_text() == json.dumps(here.report, ensure_ascii=False)
+    assert sent.report == here.report  # decoded on demand
+
+
+def test_an_unreadable_row_has_no_report_and_writes_null() -> None:
+    from policyengine.assess import INVALID, AssessedRow
+
+    row = AssessedRow(
+        3, "社工站", 5, None, [{"sheet": "社工站", "row": 5, "field": None, "message": "x", "hint": None}]
+    )
+    assert row.for_transfer() is row
+    assert (row.report, row.notable, row.report_text(), row.verdict, row.subject) == (
+        None,
+        None,
+        None,
+        INVALID,
+        {},
+    )

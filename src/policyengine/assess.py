@@ -12,7 +12,7 @@ import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from multiprocessing.pool import AsyncResult
@@ -27,38 +27,88 @@ _QUIET = ("pass", "not_applicable")  # outcomes no table or summary lists
 CHUNK = 256
 
 
-@dataclass
 class AssessedRow:
-    """One input row and what the assessment made of it."""
+    """One input row and what the assessment made of it.
 
-    index: int
-    sheet: str
-    line: int
-    report: dict[str, Any] | None
-    errors: list[dict[str, Any]]
-    area: str | None = None  # county (or city, province) from the input record
-    record_id: str | None = None  # as given in the input, even when the row is invalid
-    record_name: str | None = None
-    # Set by workers: the whole report as JSON text, while `report` keeps only what the
-    # summary and the tables use (findings other than pass and not_applicable).
-    report_json: str | None = None
+    ``report`` is the full report (``Report.to_dict()``), or None when the row could not be
+    read. Rows that come back from worker processes carry it as JSON text and decode it only
+    when ``report`` is read: a 40-finding report dict costs more to unpickle in the parent than
+    it cost to evaluate in the worker. ``notable`` (the report with only the findings that are
+    neither pass nor not_applicable) and ``report_text()`` serve the summary and the writers
+    without decoding.
+    """
+
+    __slots__ = (
+        "_full",
+        "_notable",
+        "_text",
+        "area",
+        "errors",
+        "index",
+        "line",
+        "record_id",
+        "record_name",
+        "sheet",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        sheet: str,
+        line: int,
+        report: dict[str, Any] | None,
+        errors: list[dict[str, Any]],
+        area: str | None = None,
+        record_id: str | None = None,
+        record_name: str | None = None,
+    ) -> None:
+        self.index, self.sheet, self.line = index, sheet, line
+        self.errors = errors
+        self.area = area  # county (or city, province) from the input record
+        self.record_id = record_id  # as given in the input, even when the row is invalid
+        self.record_name = record_name
+        self._full = report
+        self._text: str | None = None
+        self._notable: dict[str, Any] | None = None
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        if self._full is None and self._text is not None:
+            self._full = json.loads(self._text)
+        return self._full
+
+    @property
+    def notable(self) -> dict[str, Any] | None:
+        """The report without pass and not_applicable findings: what tables and summaries list."""
+        if self._notable is None and self._full is not None:
+            slim = dict(self._full)
+            slim["findings"] = [f for f in self._full["findings"] if f["outcome"] not in _QUIET]
+            self._notable = slim
+        return self._notable
+
+    def report_text(self) -> str | None:
+        """The full report as JSON text (``ensure_ascii=False``)."""
+        if self._text is None and self._full is not None:
+            self._text = json.dumps(self._full, ensure_ascii=False)
+        return self._text
 
     def for_transfer(self) -> AssessedRow:
-        """This row as a worker sends it back: decoding a 40-finding report dict costs the
-        parent more than evaluating it cost the worker, so the full report travels as text."""
-        if self.report is None:
-            return self
-        slim = dict(self.report)
-        slim["findings"] = [f for f in self.report["findings"] if f["outcome"] not in _QUIET]
-        return replace(self, report=slim, report_json=json.dumps(self.report, ensure_ascii=False))
+        """This row as a worker sends it back: the notable part as a dict, the rest as text."""
+        if self._full is not None:
+            self._notable = self.notable
+            self._text = self.report_text()
+            self._full = None
+        return self
 
     @property
     def verdict(self) -> str:
-        return str(self.report["verdict"]) if self.report is not None else INVALID
+        rep = self.notable
+        return str(rep["verdict"]) if rep is not None else INVALID
 
     @property
     def subject(self) -> dict[str, Any]:
-        return self.report["subject"] if self.report else {}
+        rep = self.notable
+        return rep["subject"] if rep else {}
 
     def where(self) -> str:
         return f"{self.sheet} row {self.line}" if self.sheet else f"line {self.line}"
@@ -245,7 +295,7 @@ class Summary:
         self.verdicts[row.verdict] += 1
         self.add_errors(row.errors)
         self.by_area.setdefault(row.area or "(未填地区)", Counter())[row.verdict] += 1
-        report = row.report
+        report = row.notable
         if report is None:
             return
         if not self.packs:

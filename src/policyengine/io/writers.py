@@ -63,7 +63,7 @@ ERROR_HEADERS = ["工作表", "行号", "字段", "问题", "建议"]
 
 def result_row(row: AssessedRow) -> list[Any]:
     """One row of the results table (the same columns in XLSX, CSV and HTML)."""
-    rep = row.report or {}
+    rep = row.notable or {}
     subj = rep.get("subject", {})
     findings = rep.get("findings", [])
     failed = [f for f in findings if f["outcome"] == "fail"]
@@ -90,7 +90,7 @@ def result_row(row: AssessedRow) -> list[Any]:
 
 
 def detail_rows(row: AssessedRow) -> list[list[Any]]:
-    rep = row.report or {}
+    rep = row.notable or {}
     subj = rep.get("subject", {})
     out = []
     for f in rep.get("findings", []):
@@ -165,15 +165,11 @@ class JsonlWriter(Writer):
 
     def write(self, row: AssessedRow) -> None:
         where = {"index": row.index, "sheet": row.sheet, "line": row.line, "area": row.area}
-        if row.report_json is None:
-            obj = {"row": where, "verdict": row.verdict, "report": row.report, "errors": row.errors}
-            self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
-            return
-        # the same bytes as above, with the report a worker has already encoded
         dumps = json.dumps
+        # the bytes of json.dumps({...}, ensure_ascii=False), with the report text reused
         self.fh.write(
             f'{{"row": {dumps(where, ensure_ascii=False)}, "verdict": {dumps(row.verdict)}, '
-            f'"report": {row.report_json}, "errors": {dumps(row.errors, ensure_ascii=False)}}}\n'
+            f'"report": {row.report_text() or "null"}, "errors": {dumps(row.errors, ensure_ascii=False)}}}\n'
         )
 
     def close(self, summary: Summary) -> None:
@@ -230,14 +226,14 @@ class JunitWriter(Writer):
         self.counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 
     def write(self, row: AssessedRow) -> None:
-        rep = row.report or {}
+        rep = row.notable or {}
         subj = rep.get("subject", {})
         name = subj.get("id") or row.record_id or subj.get("name") or row.record_name or row.where()
         self.counts["tests"] += 1
         self.body.write(
             f"  <testcase classname={quoteattr(subj.get('kind', 'record'))} name={quoteattr(str(name))}>\n"
         )
-        if row.report is None:
+        if row.notable is None:
             self.counts["errors"] += 1
             text = "\n".join(_error_text(e) for e in row.errors)
             self.body.write(
