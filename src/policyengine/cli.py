@@ -31,6 +31,17 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
+def _pack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack",
+        "-p",
+        action="append",
+        required=True,
+        metavar="ID",
+        help="pack id or directory (repeat for several)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="policyengine",
@@ -54,14 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
 
     ev = sub.add_parser("evaluate", help="evaluate a record file against packs")
-    ev.add_argument(
-        "--pack",
-        "-p",
-        action="append",
-        required=True,
-        metavar="ID",
-        help="pack id or directory (repeat for several)",
-    )
+    _pack_option(ev)
     ev.add_argument("file", type=Path, metavar="FILE", help="record file: .yaml .yml .json .jsonl")
     ev.add_argument("--as-of", type=_date, default=None, help="evaluation date, YYYY-MM-DD (default: today)")
     ev.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
@@ -71,14 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", "-o", type=Path, default=None, help="write here instead of stdout")
 
     asm = sub.add_parser("assess", help="assess a spreadsheet or JSON Lines file of records in batch")
-    asm.add_argument(
-        "--pack",
-        "-p",
-        action="append",
-        required=True,
-        metavar="ID",
-        help="pack id or directory (repeat for several)",
-    )
+    _pack_option(asm)
     asm.add_argument("input", type=Path, metavar="INPUT", help="records: .xlsx, .csv or .jsonl")
     asm.add_argument(
         "--out",
@@ -103,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     asm.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     cmp = sub.add_parser("compare", help="one record under several packs, side by side")
-    cmp.add_argument("--pack", "-p", action="append", required=True, metavar="ID")
+    _pack_option(cmp)
     cmp.add_argument("file", type=Path, metavar="FILE")
     cmp.add_argument("--as-of", type=_date, default=None)
     cmp.add_argument("--kind", default=None)
@@ -118,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Event-time rules over an event log. Default backend here: {default_backend()} "
         "(durable-rules where it imports, otherwise plain Python; both give the same findings).",
     )
-    mon.add_argument("--pack", "-p", action="append", required=True, metavar="ID")
+    _pack_option(mon)
     mon.add_argument("events", type=Path, metavar="EVENTS", help="events: .jsonl or .csv")
     mon.add_argument(
         "--until",

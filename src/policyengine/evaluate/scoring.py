@@ -102,6 +102,11 @@ def _indicator(ci: CompiledIndicator, ctx: Ctx, rule_outcomes: Mapping[str, Outc
             ci.dimension.id, ind.id, _text(ind.title), points, full, status, {"zh": zh, "en": en}
         )
 
+    def missing() -> IndicatorScore:
+        return done(
+            Decimal(0), "unknown", f"缺少 {'、'.join(ctx.missing)}", f"missing {', '.join(ctx.missing)}"
+        )
+
     ctx.missing = []
     ctx.steps = 0
     ctx.vars = {}
@@ -110,24 +115,14 @@ def _indicator(ci: CompiledIndicator, ctx: Ctx, rule_outcomes: Mapping[str, Outc
         if ci.condition is not None:
             v = ci.condition.run(ctx)
             if v is MISSING:
-                return done(
-                    Decimal(0),
-                    "unknown",
-                    f"缺少 {'、'.join(ctx.missing)}",
-                    f"missing {', '.join(ctx.missing)}",
-                )
+                return missing()
             if v:
                 return done(full, "scored", f"满足:{ind.condition}", f"met: {ind.condition}")
             return done(Decimal(0), "scored", f"不满足:{ind.condition}", f"not met: {ind.condition}")
         if ci.value is not None:
             v = ci.value.run(ctx)
             if v is MISSING:
-                return done(
-                    Decimal(0),
-                    "unknown",
-                    f"缺少 {'、'.join(ctx.missing)}",
-                    f"missing {', '.join(ctx.missing)}",
-                )
+                return missing()
             for band in ind.bands or ():
                 if v >= band.min and (band.max is None or v < band.max):
                     upper = format_value(band.max) if band.max is not None else "∞"
