@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -68,28 +69,24 @@ def main() -> None:
     print(
         f"# monitoring: a year of {len(log):,} events over {args.stations} stations, packs {', '.join(PACKS)}"
     )
-    backends = ["plain", "durable"] if durable_available()[0] else ["plain"]
+    runs: dict[str, Callable[[str], tuple[float, list]]] = {
+        "plain": lambda pack: _run_pack(pack, log, "plain", isolate=True)
+    }
+    if durable_available()[0]:
+        runs["durable, forked per monitor"] = lambda pack: _run_pack(pack, log, "durable", isolate=True)
+        runs["durable, in-process (one fresh interpreter per pack)"] = lambda pack: _in_fresh_interpreter(
+            pack, args.stations
+        )
     results = {}
-    for backend in backends:
-        for isolate in (True, False) if backend == "durable" else (True,):
-            secs = 0.0
-            found = []
-            for pack in PACKS:
-                if backend == "durable" and not isolate:
-                    pack_secs, pack_found = _in_fresh_interpreter(pack, args.stations)
-                else:
-                    pack_secs, pack_found = _run_pack(pack, log, backend, isolate)
-                secs += pack_secs
-                found.extend(pack_found)
-            label = backend + (
-                ""
-                if backend == "plain"
-                else (", forked per monitor" if isolate else ", in-process (one fresh interpreter per pack)")
-            )
-            results[label] = found
-            print(
-                f"{label}: {len(PACKS) * len(log) / secs:,.0f} events/s ({secs:.2f} s, {len(found)} findings)"
-            )
+    for label, run in runs.items():
+        secs = 0.0
+        found = []
+        for pack in PACKS:
+            pack_secs, pack_found = run(pack)
+            secs += pack_secs
+            found.extend(pack_found)
+        results[label] = found
+        print(f"{label}: {len(PACKS) * len(log) / secs:,.0f} events/s ({secs:.2f} s, {len(found)} findings)")
     first = next(iter(results.values()))
     print("all backends agree:", all(r == first for r in results.values()))
 
