@@ -303,8 +303,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate.engine import Engine
-    from .evaluate.report import Verdict
     from .io import read_records
+    from .outcomes import Verdict
     from .plugins import default_formats
 
     formats = default_formats()

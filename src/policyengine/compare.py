@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from .evaluate.engine import Engine
-from .evaluate.report import Verdict
+from .outcomes import Verdict
 
 
 def compare(

@@ -9,7 +9,7 @@ way the command line prints them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import get_close_matches
 
 __all__ = [
@@ -141,10 +141,8 @@ class EvaluationLimitError(PolicyEngineError):
     """A condition used more evaluation steps than the budget allows."""
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
+class EvaluationError(PolicyEngineError):
+    """A condition failed while evaluating (division by zero, a function raising, ...)."""
 
 
 class ConditionError(PolicyEngineError):
@@ -219,16 +217,3 @@ class ConditionLimitError(ConditionError):
     """The expression is too long, too deep or too large to accept."""
 
     code = "limit"
-
-
-@dataclass
-class ProblemList:
-    """Collects problems so that a loader can report all of them at once."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)

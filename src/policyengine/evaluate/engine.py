@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import EvaluationLimitError, PackError, Problem
-from ..lang.compiler import DEFAULT_MAX_STEPS, MISSING, Ctx, EvaluationError
+from ..errors import EvaluationError, EvaluationLimitError, PackError, Problem
+from ..lang.compiler import DEFAULT_MAX_STEPS, MISSING, Ctx
 from ..models import validate_record
 from ..models.base import Subject
 from ..packs.loader import CompiledRule, CompiledScorecard, Pack

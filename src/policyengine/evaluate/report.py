@@ -11,68 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any
 
 from ..lang.compiler import MISSING, TraceEntry
+from ..outcomes import Citation, Outcome, Verdict
 
 REPORT_SCHEMA = "policyengine.report/1"
-
-
-class Outcome(StrEnum):
-    """What one rule concluded about one subject."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    UNKNOWN = "unknown"  # the record lacks a fact the rule needs
-    NOT_APPLICABLE = "not_applicable"
-    ERROR = "error"  # the rule could not be evaluated (see Finding.error)
-
-    @property
-    def label_zh(self) -> str:
-        return _OUTCOME_ZH[self]
-
-
-_OUTCOME_ZH = {
-    Outcome.PASS: "符合",
-    Outcome.FAIL: "不符合",
-    Outcome.UNKNOWN: "数据不足",
-    Outcome.NOT_APPLICABLE: "不适用",
-    Outcome.ERROR: "无法评估",
-}
-
-
-class Verdict(StrEnum):
-    """The overall conclusion of a report."""
-
-    COMPLIANT = "compliant"
-    NON_COMPLIANT = "non_compliant"
-    INCOMPLETE = "incomplete"
-
-    @property
-    def label_zh(self) -> str:
-        return {"compliant": "合规", "non_compliant": "不合规", "incomplete": "数据不全"}[self.value]
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a rule comes from."""
-
-    source_id: str | None
-    document: str | None
-    clause: str
-    quote: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source_id,
-            "document": self.document,
-            "clause": self.clause,
-            "quote": self.quote,
-        }
-
-    def short(self) -> str:
-        return f"{self.document or self.source_id or ''} {self.clause}".strip()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from .._format import format_value
-from ..lang.compiler import MISSING, Ctx, EvaluationError
+from ..errors import EvaluationError
+from ..lang.compiler import MISSING, Ctx
 from ..packs.loader import CompiledIndicator, CompiledScorecard
 from .report import Outcome, jsonable
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..errors import EvaluationError
 from ..models.introspect import TypeInfo
 from . import ast
 from .check import Checked, Scope, check
@@ -23,7 +24,6 @@ from .compiler import (
     DEFAULT_MAX_STEPS,
     MISSING,
     Ctx,
-    EvaluationError,
     Fn,
     TraceEntry,
     compile_checked,

@@ -19,7 +19,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from ..errors import EvaluationLimitError, PolicyEngineError
+from ..errors import EvaluationError, EvaluationLimitError, PolicyEngineError
 from . import ast
 from .check import AsOfRef, Checked, FieldRef, ParamRef
 from .functions import Function
@@ -46,10 +46,6 @@ MISSING: Any = _Missing()
 
 #: Most quantifier iterations one evaluation may take.
 DEFAULT_MAX_STEPS = 100_000
-
-
-class EvaluationError(PolicyEngineError):
-    """A condition failed while evaluating (division by zero, a function raising, ...)."""
 
 
 @dataclass(frozen=True, slots=True)

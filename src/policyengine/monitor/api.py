@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyEngineError, Problem
-from .events import Event, ordered, parse_events
+from ..models.events import Event, parse_events
+from ..outcomes import Outcome
+from .events import ordered
 from .plain import MonitorFinding, run_plain
 
 if TYPE_CHECKING:
@@ -141,7 +143,6 @@ def _run_one(mon: Any, events: list[Event], until: date, params: Any, conn: Any)
 def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int = 2) -> list[MonitorFinding]:
     import multiprocessing
 
-    from ..evaluate.report import Outcome
     from .plain import finding
 
     ctx = multiprocessing.get_context("fork")
@@ -188,7 +189,6 @@ def _in_child(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from ..evaluate.report import Outcome
     from .plain import finding
 
     dirs = [str(p.path) for p in monitor.packs]

@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from ..evaluate.report import Outcome
-from .events import Event
+from ..models.events import Event
+from ..outcomes import Outcome
 from .plain import (
     MonitorFinding,
     _value,

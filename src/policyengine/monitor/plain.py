@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..evaluate.report import Citation, Outcome
 from ..lang.functions import add_months
+from ..models.events import Event
+from ..outcomes import Citation, Outcome
 from ..packs.schema import EventFilter, Window
-from .events import Event
 from .spec import CompiledMonitor
 
 

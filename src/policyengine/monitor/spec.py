@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 from ..errors import Problem, did_you_mean
-from ..evaluate.report import Citation
+from ..models.events import EVENT_FIELDS, EventType
+from ..outcomes import Citation
 from ..packs.schema import EventFilter, Monitor
-from .events import EVENT_FIELDS, EventType
 
 #: What each kind needs.
 REQUIRED = {

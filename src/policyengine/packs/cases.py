@@ -31,8 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._yaml import load_yaml_file, strip_positions, value_pos
 from ..errors import Location, PackError, PolicyEngineError, Problem, did_you_mean
 from ..evaluate.engine import Engine
-from ..evaluate.report import Outcome, Report, Verdict
+from ..evaluate.report import Report
 from ..models.base import pydantic_problems
+from ..outcomes import Outcome, Verdict
 from .loader import Pack
 
 OutcomeName = Literal["pass", "fail", "unknown", "not_applicable", "error"]

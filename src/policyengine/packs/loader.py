@@ -33,13 +33,13 @@ from ..errors import (
     Problem,
     did_you_mean,
 )
-from ..evaluate.report import Citation
 from ..lang import Condition, Scope, compile_condition, type_of_value
 from ..lang.compiler import MISSING, Ctx
 from ..lang.functions import Function
 from ..models.base import pydantic_problems
 from ..models.introspect import ANY, TypeInfo
 from ..monitor.spec import CompiledMonitor, check_monitor
+from ..outcomes import Citation
 from .schema import (
     Band,
     Cite,
