@@ -32,7 +32,7 @@ def main() -> None:
     print(f"import policyengine.Engine (models, language, loader): {ready * 1000:.0f} ms")
     packs = sorted(p.name for p in (ROOT / "packs").iterdir() if (p / "pack.yaml").exists())
     code = (
-        "import time; from policyengine.packs.loader import load_pack; "
+        "import time; from policyengine import load_pack; "
         "from policyengine.plugins import get_registry; "
         "r = get_registry(); r.directories(); import sys; t=time.perf_counter(); "
         "[load_pack(r.path_of(p)) for p in sys.argv[1:]]; print(time.perf_counter()-t)"

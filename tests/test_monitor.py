@@ -196,17 +196,17 @@ def test_the_join_shape_known_to_crash_durable_rules_runs_in_the_adapter() -> No
     sentinel condition."""
     code = textwrap.dedent("""
         from datetime import date
-        from policyengine.monitor.durable import _Run, SENTINEL, _and
+        from policyengine.monitor.durable import Run, SENTINEL, and_
         from policyengine.plugins import get_registry
         mon = get_registry().load("haining").monitors[0]
-        run = _Run(mon, {
+        run = Run(mon, {
             "detected": {"all": [
-                {"first": _and({"metric": "met-A"}, {"$gt": {"amount": 10}})},
-                {"second": _and({"metric": "met-B"}, {"$gt": {"amount": {"first": "amount"}}})},
+                {"first": and_({"metric": "met-A"}, {"$gt": {"amount": 10}})},
+                {"second": and_({"metric": "met-B"}, {"$gt": {"amount": {"first": "amount"}}})},
                 SENTINEL]},
             "detected2": {"all": [
-                {"first": _and({"metric": "met-A"}, {"$gt": {"amount": 50}})},
-                {"second": _and({"metric": "met-B"}, {"$lt": {"amount": {"first": "amount"}}})},
+                {"first": and_({"metric": "met-A"}, {"$gt": {"amount": 50}})},
+                {"second": and_({"metric": "met-B"}, {"$lt": {"amount": {"first": "amount"}}})},
                 SENTINEL]},
         })
         run.assert_fact({"metric": "met-A", "amount": 100})
@@ -223,12 +223,12 @@ def test_the_join_shape_known_to_crash_durable_rules_runs_in_the_adapter() -> No
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="durable-rules does not import on this Python")
 def test_an_error_inside_an_action_becomes_an_error_finding() -> None:
     from policyengine.evaluate.report import Outcome
-    from policyengine.monitor.durable import SENTINEL, _errors, _Run
+    from policyengine.monitor.durable import SENTINEL, Run, errors
     from policyengine.plugins import get_registry
 
     mon = get_registry().load("haining").monitors[0]
 
-    class Failing(_Run):
+    class Failing(Run):
         def _action(self, rule_name: str):  # type: ignore[no-untyped-def]
             def run(c):  # type: ignore[no-untyped-def]
                 raise ValueError("boom in an action")
@@ -238,7 +238,7 @@ def test_an_error_inside_an_action_becomes_an_error_finding() -> None:
     run = Failing(mon, {"r": {"all": [{"x": {"t": "x"}}, SENTINEL]}})
     run.assert_fact({"t": "x"})
     run.close()
-    [found] = _errors(mon, run)
+    [found] = errors(mon, run)
     assert found.outcome is Outcome.ERROR and "boom in an action" in found.message["en"]
 
 

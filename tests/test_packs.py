@@ -224,7 +224,7 @@ def test_shipped_packs_all_validate() -> None:
 def test_each_shipped_pack_readme_accounts_for_every_rule_and_parameter() -> None:
     import re
 
-    from policyengine.packs.loader import read_pack_file
+    from policyengine.packs.reading import read_pack_file
     from policyengine.plugins import get_registry
 
     registry = get_registry()

@@ -27,15 +27,15 @@ _EXPORTS = {
     "UnknownFunctionError": "errors",
     "Engine": "evaluate",
     "Finding": "evaluate",
-    "Outcome": "evaluate",
+    "Outcome": "outcomes",
     "Report": "evaluate",
-    "Verdict": "evaluate",
+    "Verdict": "outcomes",
     "hookimpl": "hookspecs",
     "MISSING": "lang",
     "Function": "lang",
     "Monitor": "monitor.api",
     "Pack": "packs",
-    "load_pack": "packs",
+    "load_pack": "plugins",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__", "models"]
@@ -98,12 +98,12 @@ if TYPE_CHECKING:
     )
     from .evaluate import Engine as Engine
     from .evaluate import Finding as Finding
-    from .evaluate import Outcome as Outcome
     from .evaluate import Report as Report
-    from .evaluate import Verdict as Verdict
     from .hookspecs import hookimpl as hookimpl
     from .lang import MISSING as MISSING
     from .lang import Function as Function
     from .monitor.api import Monitor as Monitor
+    from .outcomes import Outcome as Outcome
+    from .outcomes import Verdict as Verdict
     from .packs import Pack as Pack
-    from .packs import load_pack as load_pack
+    from .plugins import load_pack as load_pack

@@ -1,6 +1,8 @@
-"""The library's own plugin: built-in subject models, functions and report formats.
+"""The library's own plugin: built-in subject models, functions, monitor kinds and every output
+format (report, monitor and compare renderings; batch writers).
 
-Registered through the same hooks as a third party's (see :mod:`policyengine.hookspecs`).
+Registered by name through the same hooks as a third party's plugin (see
+:mod:`policyengine.hookspecs` and ``plugins.BUILTIN_PLUGINS``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from .hookspecs import Formatter, hookimpl
 from .lang.functions import BUILTIN_FUNCTIONS, Function
 from .models import BUILTIN_SUBJECTS
 from .models.base import Subject
+from .monitor.kinds import at_least_per_period, at_most_distinct, followed_by, no_overlap
+from .monitor.kinds.base import MonitorKind
 
 
 @hookimpl
@@ -22,6 +26,11 @@ def policyengine_subject_models() -> Sequence[type[Subject]]:
 @hookimpl
 def policyengine_functions() -> Sequence[Function]:
     return list(BUILTIN_FUNCTIONS.values())
+
+
+@hookimpl
+def policyengine_monitor_kinds() -> Sequence[MonitorKind]:
+    return [m.KIND for m in (followed_by, at_least_per_period, at_most_distinct, no_overlap)]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .lang.compiler import MISSING
+from .lang.runtime import MISSING
 
 
 def format_value(value: Any, lang: str = "zh") -> str:

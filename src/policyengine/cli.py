@@ -217,7 +217,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     pack = get_registry().load(args.pack)
     when = args.as_of or date.today()
     values, absent = pack.params_at(when)
-    data = {
+    data: dict[str, Any] = {
         "id": pack.id,
         "version": pack.version,
         "title": pack.title.model_dump(),
@@ -281,7 +281,7 @@ def _jsonable(value: Any) -> Any:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .packs.cases import case_files, load_cases
-    from .packs.loader import load_pack
+    from .plugins import load_pack
 
     failed = 0
     for raw in args.paths:

@@ -12,28 +12,35 @@ and mark each implementation with :data:`hookimpl`::
     def policyengine_packs():
         return [Path(__file__).parent / "packs" / "my_region"]
 
-The library's own packs, subject models, functions and report formats are registered
-through these same hooks.
+The library's own packs, subject models, functions, monitor kinds and every output format
+are registered through these same hooks (``policyengine/_builtins.py``), like pytest's
+junitxml: a third party's plugin is an equal of the built-in one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type-only: this module imports nothing of the package at run time
+    from .batch.writers.base import Writer
     from .evaluate.report import Report
     from .lang.functions import Function
     from .models.base import Subject
+    from .monitor.kinds.base import MonitorKind
 
 hookspec = pluggy.HookspecMarker("policyengine")
 hookimpl = pluggy.HookimplMarker("policyengine")
 
 #: A report format: ``(report, lang) -> text``. ``lang`` is "zh" or "en".
 Formatter = Callable[["Report", str], str]
+#: A rendering of a command's result (a monitor run, a comparison): ``(result, lang) -> text``.
+ResultFormatter = Callable[[Any, str], str]
+#: Opens a batch output file: ``(path) -> Writer``.
+WriterFactory = Callable[[Path], "Writer"]
 
 
 @hookspec
@@ -72,4 +79,43 @@ def policyengine_report_formats() -> dict[str, Formatter]:  # type: ignore[empty
 
     Called once when the command line starts. Return ``{name: formatter}``; a formatter
     takes a :class:`policyengine.Report` and a language ("zh" or "en") and returns text.
+    """
+
+
+@hookspec
+def policyengine_monitor_formats() -> dict[str, ResultFormatter]:  # type: ignore[empty-body]
+    """Formats for ``policyengine monitor --format NAME``.
+
+    Return ``{name: formatter}``; a formatter takes a
+    :class:`policyengine.monitor.MonitorResult` and a language and returns text.
+    """
+
+
+@hookspec
+def policyengine_compare_formats() -> dict[str, ResultFormatter]:  # type: ignore[empty-body]
+    """Formats for ``policyengine compare --format NAME``.
+
+    Return ``{name: formatter}``; a formatter takes a
+    :class:`policyengine.compare.Comparison` and a language and returns text.
+    """
+
+
+@hookspec
+def policyengine_batch_writers() -> Mapping[str, WriterFactory]:  # type: ignore[empty-body]
+    """Output formats for ``policyengine assess --out FILE``, by the file's suffix.
+
+    Return ``{".suffix": factory}``; ``factory(path)`` opens a
+    :class:`policyengine.batch.Writer`, which is given every assessed row in input order
+    (``write(row)``), then the run's summary (``close(summary)``), or ``abort()`` if the run
+    fails. Suffixes are matched case-insensitively; two plugins claiming one suffix is an error.
+    """
+
+
+@hookspec
+def policyengine_monitor_kinds() -> Sequence[MonitorKind]:  # type: ignore[empty-body]
+    """Monitor kinds: what a pack's ``monitors:`` entry may give as ``kind:``.
+
+    Each :class:`policyengine.monitor.MonitorKind` names its spec model (the fields of a
+    monitor of that kind), the placeholders its messages may use, and how it runs on each
+    backend. A kind name that is already taken is an error.
     """

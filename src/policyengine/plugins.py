@@ -1,31 +1,41 @@
-"""The plugin manager and what it collects: packs, functions, subject models, formats."""
+"""The plugin manager and what it collects: packs, subject models, functions, monitor kinds,
+and every output format. It wires these defaults into the (pure) pack loader."""
 
 from __future__ import annotations
 
 import functools
 import threading
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pluggy
+from pydantic import BaseModel
 
 from . import hookspecs
 from ._yaml import load_yaml_file
 from .errors import Location, PackError, PackNotFoundError, PluginError, Problem, did_you_mean
-from .lang.functions import Function
+from .lang.functions import FORMS, Function
 from .models.base import Subject
+from .monitor.kinds.base import MonitorKind
+from .packs.loader import Resolver
+from .packs.loader import load_pack as _load_pack
+from .packs.runtime import Pack
 
 ENTRY_POINT_GROUP = "policyengine"
+#: The library's own plugins, registered by module name (as pytest registers its default
+#: plugins), so that this module does not import the layers above it whose built-ins they
+#: register: report formats, batch writers, monitor kinds.
+BUILTIN_PLUGINS = ("policyengine._builtins",)
 
 
 def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
-    """A fresh plugin manager with the built-in plugin and (optionally) installed plugins."""
-    from . import _builtins
-
+    """A fresh plugin manager with the built-in plugins and (optionally) installed plugins."""
     pm = pluggy.PluginManager("policyengine")
     pm.add_hookspecs(hookspecs)
-    pm.register(_builtins, name="policyengine.builtins")
+    for name in BUILTIN_PLUGINS:
+        pm.register(import_module(name), name=name)
     if load_entry_points:
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
@@ -57,17 +67,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
         return _default
 
 
-def reset_plugins() -> None:
-    """Forget the cached plugin manager and everything built from it (for tests)."""
-    global _default
-    with _lock:
-        _default = None
-    default_subjects.cache_clear()
-    default_functions.cache_clear()
-    default_formats.cache_clear()
-    get_registry.cache_clear()
-
-
 def collect_subjects(pm: pluggy.PluginManager) -> dict[str, type[Subject]]:
     out: dict[str, type[Subject]] = {}
     for plugin_models in pm.hook.policyengine_subject_models():
@@ -83,8 +82,6 @@ def collect_subjects(pm: pluggy.PluginManager) -> dict[str, type[Subject]]:
 
 def collect_functions(pm: pluggy.PluginManager) -> dict[str, Function]:
     out: dict[str, Function] = {}
-    from .lang.functions import FORMS
-
     for plugin_funcs in pm.hook.policyengine_functions():
         for func in plugin_funcs:
             if not isinstance(func, Function):
@@ -95,11 +92,33 @@ def collect_functions(pm: pluggy.PluginManager) -> dict[str, Function]:
     return out
 
 
-def collect_formats(pm: pluggy.PluginManager) -> dict[str, hookspecs.Formatter]:
-    out: dict[str, hookspecs.Formatter] = {}
-    for formats in pm.hook.policyengine_report_formats():
-        out.update(formats)
+def collect_monitor_kinds(pm: pluggy.PluginManager) -> dict[str, MonitorKind]:
+    out: dict[str, MonitorKind] = {}
+    for kinds in pm.hook.policyengine_monitor_kinds():
+        for kind in kinds:
+            if not isinstance(kind, MonitorKind):
+                raise PluginError(f"{kind!r} is not a policyengine.monitor.MonitorKind")
+            if kind.name in out and out[kind.name] is not kind:
+                raise PluginError(f"two plugins define the monitor kind `{kind.name}`")
+            out[kind.name] = kind
     return out
+
+
+def collect_named(pm: pluggy.PluginManager, hook: str) -> dict[str, Any]:
+    """``{name: thing}`` from a hook whose implementations each return such a dict (formats,
+    writers by suffix); a name two plugins claim is an error, not a silent override."""
+    out: dict[str, Any] = {}
+    for provided in getattr(pm.hook, hook)():
+        for name, thing in provided.items():
+            key = name.lower() if hook == "policyengine_batch_writers" else name
+            if key in out and out[key] is not thing:
+                raise PluginError(f"two plugins provide `{name}` for {hook.removeprefix('policyengine_')}")
+            out[key] = thing
+    return out
+
+
+def collect_formats(pm: pluggy.PluginManager) -> dict[str, hookspecs.Formatter]:
+    return collect_named(pm, "policyengine_report_formats")
 
 
 @functools.cache
@@ -113,8 +132,30 @@ def default_functions() -> Mapping[str, Function]:
 
 
 @functools.cache
+def default_monitor_kinds() -> Mapping[str, MonitorKind]:
+    return collect_monitor_kinds(get_plugin_manager())
+
+
+@functools.cache
 def default_formats() -> Mapping[str, hookspecs.Formatter]:
+    """Report formats for ``evaluate --format``."""
     return collect_formats(get_plugin_manager())
+
+
+@functools.cache
+def default_monitor_formats() -> Mapping[str, hookspecs.ResultFormatter]:
+    return collect_named(get_plugin_manager(), "policyengine_monitor_formats")
+
+
+@functools.cache
+def default_compare_formats() -> Mapping[str, hookspecs.ResultFormatter]:
+    return collect_named(get_plugin_manager(), "policyengine_compare_formats")
+
+
+@functools.cache
+def default_batch_writers() -> Mapping[str, hookspecs.WriterFactory]:
+    """Batch output formats by lower-case file suffix (``".xlsx"``)."""
+    return collect_named(get_plugin_manager(), "policyengine_batch_writers")
 
 
 class PackRegistry:
@@ -123,7 +164,7 @@ class PackRegistry:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._dirs: dict[str, Path] | None = None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Pack] = {}
 
     def directories(self) -> dict[str, Path]:
         if self._dirs is None:
@@ -161,7 +202,7 @@ class PackRegistry:
             ]
         )
 
-    def resolver(self) -> Any:
+    def resolver(self) -> Resolver:
         def resolve(name: str, base: Path) -> Path:
             candidate = (base / name) if not Path(name).is_absolute() else Path(name)
             if (candidate / "pack.yaml").exists():
@@ -170,20 +211,19 @@ class PackRegistry:
 
         return resolve
 
-    def load(self, spec: str | Path) -> Any:
+    def load(self, spec: str | Path) -> Pack:
         """Load a pack by id or directory path (cached per registry)."""
-        from .packs.loader import load_pack
-
         path = Path(spec)
         directory = (
             path if (path / "pack.yaml").exists() or path.name == "pack.yaml" else self.path_of(str(spec))
         )
         key = str(directory.resolve())
         if key not in self._cache:
-            self._cache[key] = load_pack(
+            self._cache[key] = _load_pack(
                 directory,
                 subjects=collect_subjects(self.pm),
                 functions=collect_functions(self.pm),
+                monitor_kinds=collect_monitor_kinds(self.pm),
                 resolve=self.resolver(),
             )
         return self._cache[key]
@@ -215,3 +255,25 @@ def _peek_id(directory: Path) -> str:
 @functools.cache
 def get_registry() -> PackRegistry:
     return PackRegistry(get_plugin_manager())
+
+
+def load_pack(
+    path: Path | str,
+    *,
+    subjects: Mapping[str, type[BaseModel]] | None = None,
+    functions: Mapping[str, Function] | None = None,
+    monitor_kinds: Mapping[str, MonitorKind] | None = None,
+    resolve: Resolver | None = None,
+) -> Pack:
+    """Load the pack in directory ``path`` (or its pack.yaml), with everything it extends.
+
+    What is not given comes from the registered plugins: subject models, functions, monitor
+    kinds, and ``extends:`` resolution (a registered pack id, then a path relative to the pack).
+    """
+    return _load_pack(
+        path,
+        subjects=subjects if subjects is not None else default_subjects(),
+        functions=functions if functions is not None else default_functions(),
+        monitor_kinds=monitor_kinds if monitor_kinds is not None else default_monitor_kinds(),
+        resolve=resolve if resolve is not None else get_registry().resolver(),
+    )

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError, EvaluationLimitError, PackError, Problem
-from ..lang.compiler import DEFAULT_MAX_STEPS, MISSING, Ctx
+from ..lang.runtime import DEFAULT_MAX_STEPS, MISSING, Ctx
 from ..models import validate_record
 from ..models.base import Subject
-from ..packs.loader import CompiledRule, CompiledScorecard, Pack
-from .report import Finding, Outcome, PackRef, Report, SubjectRef
+from ..outcomes import Outcome
+from ..packs.runtime import CompiledRule, CompiledScorecard, Pack
+from .report import Finding, PackRef, Report, SubjectRef
 from .scoring import score_card
 
 

@@ -6,7 +6,8 @@ import io
 import json
 
 from .._format import format_value
-from .report import Finding, Outcome, Report, jsonable
+from ..outcomes import Outcome
+from .report import Finding, Report, jsonable
 
 _LABELS: dict[str, dict[str, str]] = {
     "zh": {

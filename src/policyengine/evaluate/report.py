@@ -14,8 +14,21 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from ..lang.compiler import MISSING, TraceEntry
+from ..lang.runtime import MISSING, TraceEntry
 from ..outcomes import Citation, Outcome, Verdict
+
+__all__ = [  # Citation, Outcome and Verdict live in policyengine.outcomes; also importable here
+    "REPORT_SCHEMA",
+    "Citation",
+    "Finding",
+    "Outcome",
+    "PackRef",
+    "Report",
+    "SubjectRef",
+    "Verdict",
+    "jsonable",
+    "trace_to_dict",
+]
 
 REPORT_SCHEMA = "policyengine.report/1"
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from .._format import format_value
 from ..errors import EvaluationError
-from ..lang.compiler import MISSING, Ctx
-from ..packs.loader import CompiledIndicator, CompiledScorecard
-from .report import Outcome, jsonable
+from ..lang.runtime import MISSING, Ctx
+from ..outcomes import Outcome
+from ..packs.runtime import CompiledIndicator, CompiledScorecard
+from .report import jsonable
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,12 @@ from typing import Any
 from ..errors import EvaluationError
 from ..models.introspect import TypeInfo
 from . import ast
-from .check import Checked, Scope, check
-from .compiler import (
-    DEFAULT_MAX_STEPS,
-    MISSING,
-    Ctx,
-    Fn,
-    TraceEntry,
-    compile_checked,
-    plain,
-)
+from .check import check
+from .checked import Checked, Scope
+from .compiler import compile_checked
 from .functions import BUILTIN_FUNCTIONS, Function
 from .parser import parse
+from .runtime import DEFAULT_MAX_STEPS, MISSING, Ctx, Fn, TraceEntry, plain
 
 
 @dataclass(frozen=True)

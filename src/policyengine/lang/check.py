@@ -4,65 +4,29 @@ Resolves every path (record field, lambda variable, ``param.x``, ``as_of``), inf
 kind for every node, and refuses at load what could only fail at evaluation: unknown
 fields (with "did you mean"), a list used as a value, a date compared with a number, a
 string literal that is not one of an enumerated field's codes, an unknown function.
+Calls are checked in :mod:`.check_calls`; :class:`Scope` and :class:`Checked` live in
+:mod:`.checked`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-
-from pydantic import BaseModel
-
-from ..errors import ConditionTypeError, UnknownFieldError, UnknownFunctionError, did_you_mean
+from ..errors import ConditionTypeError, UnknownFieldError, did_you_mean
 from ..models.introspect import ANY, BOOL, DATE, NULL, NUMBER, STRING, TypeInfo, field_type_info
 from . import ast
-from .functions import FORMS, QUANTIFIERS, Function
+from .check_calls import check_call
+from .checked import RESERVED_ROOTS, AsOfRef, Checked, FieldRef, ParamRef, Ref, Scope, same_kind
 
-#: Names that are not fields: the evaluation date and the parameter namespace.
-RESERVED_ROOTS = ("as_of", "param")
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """A record field path; ``var`` is a lambda variable, or None for the record itself."""
-
-    var: str | None
-    steps: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ParamRef:
-    name: str
-
-
-@dataclass(frozen=True)
-class AsOfRef:
-    pass
-
-
-Ref = FieldRef | ParamRef | AsOfRef
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a condition can see."""
-
-    subject: type[BaseModel]
-    params: Mapping[str, TypeInfo]
-    functions: Mapping[str, Function]
-
-
-@dataclass
-class Checked:
-    """Output of the checker: the tree, the kind of every node, what every path means."""
-
-    source: str
-    root: ast.Node
-    types: dict[ast.Node, TypeInfo] = field(default_factory=dict)
-    refs: dict[ast.Path, Ref] = field(default_factory=dict)
-    field_paths: set[str] = field(default_factory=set)
-    params_used: set[str] = field(default_factory=set)
+# The data types moved to .checked; importers from here keep working.
+__all__ = [
+    "RESERVED_ROOTS",
+    "AsOfRef",
+    "Checked",
+    "FieldRef",
+    "ParamRef",
+    "Ref",
+    "Scope",
+    "check",
+]
 
 
 def check(root: ast.Node, source: str, scope: Scope, expect_bool: bool = True) -> Checked:
@@ -78,12 +42,6 @@ def check(root: ast.Node, source: str, scope: Scope, expect_bool: bool = True) -
             hint="compare it with something, e.g. `... >= 1`",
         )
     return out
-
-
-def _same(a: TypeInfo, b: TypeInfo) -> bool:
-    if "any" in (a.kind, b.kind) or "null" in (a.kind, b.kind):
-        return True
-    return a.kind == b.kind
 
 
 class _Checker:
@@ -112,7 +70,7 @@ class _Checker:
             kinds = [self.visit(i, env) for i in node.items]
             item = kinds[0] if kinds else ANY
             for i, k in zip(node.items, kinds, strict=True):
-                if not _same(item, k):
+                if not same_kind(item, k):
                     raise ConditionTypeError(
                         f"a list mixes {item.describe()} and {k.describe()}",
                         self.source,
@@ -147,7 +105,7 @@ class _Checker:
         if isinstance(node, ast.In):
             return self.in_(node, env)
         if isinstance(node, ast.Call):
-            return self.call(node, env)
+            return check_call(self, node, env)
         if isinstance(node, ast.Lambda):
             raise ConditionTypeError(
                 "`x -> ...` may only appear as the second argument of count, any, all, sum, "
@@ -265,7 +223,7 @@ class _Checker:
                     side.end,
                     hint="compare one of its fields, or use count(...)/len(...)",
                 )
-        if not _same(left, right):
+        if not same_kind(left, right):
             raise ConditionTypeError(
                 f"cannot compare a {left.kind} with a {right.kind}",
                 self.source,
@@ -326,7 +284,7 @@ class _Checker:
                 hint='write a list: x in ["a", "b"]',
             )
         element = container.item or ANY
-        if not _same(item, element):
+        if not same_kind(item, element):
             raise ConditionTypeError(
                 f"looking for a {item.kind} in a list of {element.describe()}",
                 self.source,
@@ -335,112 +293,3 @@ class _Checker:
             )
         self.choices(item, node.container)
         return BOOL
-
-    def call(self, node: ast.Call, env: dict[str, TypeInfo]) -> TypeInfo:
-        name = node.name
-        if name in QUANTIFIERS:
-            return self.quantifier(node, env)
-        if name == "exists":
-            if len(node.args) != 1 or not isinstance(node.args[0], ast.Path):
-                raise ConditionTypeError(
-                    "exists(...) takes one field path, e.g. exists(site.area_m2)",
-                    self.source,
-                    node.start,
-                    node.end,
-                )
-            self.visit(node.args[0], env)
-            return BOOL
-        if name == "default":
-            if len(node.args) != 2:
-                raise ConditionTypeError(
-                    "default(expr, fallback) takes two arguments", self.source, node.start, node.end
-                )
-            value = self.visit(node.args[0], env)
-            fallback = self.visit(node.args[1], env)
-            if not _same(value, fallback):
-                raise ConditionTypeError(
-                    f"the fallback is a {fallback.kind} but the value is a {value.kind}",
-                    self.source,
-                    node.args[1].start,
-                    node.args[1].end,
-                )
-            return value if value.kind != "any" else fallback
-        func = self.scope.functions.get(name)
-        if func is None:
-            known = sorted({*self.scope.functions, *FORMS})
-            suggestion = did_you_mean(name, known)
-            raise UnknownFunctionError(
-                f"there is no function `{name}`",
-                self.source,
-                node.start,
-                node.start + len(name),
-                hint=f"did you mean `{suggestion}`?" if suggestion else f"available: {', '.join(known)}",
-            )
-        if len(node.args) != len(func.params):
-            raise ConditionTypeError(
-                f"{name}(...) takes {len(func.params)} argument(s), got {len(node.args)}",
-                self.source,
-                node.start,
-                node.end,
-            )
-        for arg, want in zip(node.args, func.params, strict=True):
-            got = self.visit(arg, env)
-            if want != "any":
-                self.expect(arg, got, want, f"argument of {name}(...) must be a {want}")
-        if name == "date" and isinstance(node.args[0], ast.String):
-            try:
-                date.fromisoformat(node.args[0].value)
-            except ValueError:
-                raise ConditionTypeError(
-                    f'"{node.args[0].value}" is not a date',
-                    self.source,
-                    node.args[0].start,
-                    node.args[0].end,
-                    hint='write date("YYYY-MM-DD"), e.g. date("2022-09-27")',
-                ) from None
-        return TypeInfo(func.returns) if func.returns != "any" else ANY
-
-    def quantifier(self, node: ast.Call, env: dict[str, TypeInfo]) -> TypeInfo:
-        name = node.name
-        if len(node.args) != 2 or not isinstance(node.args[1], ast.Lambda):
-            raise ConditionTypeError(
-                f"{name}(...) takes a list and `x -> ...`, e.g. {name}(staff, s -> s.full_time)",
-                self.source,
-                node.start,
-                node.end,
-            )
-        items = self.visit(node.args[0], env)
-        if items.kind not in ("list", "any"):
-            raise ConditionTypeError(
-                f"{name}(...) needs a list, but this is a {items.describe()}",
-                self.source,
-                node.args[0].start,
-                node.args[0].end,
-            )
-        lam = node.args[1]
-        if lam.param in RESERVED_ROOTS:
-            raise ConditionTypeError(
-                f"`{lam.param}` is reserved; name the item something else",
-                self.source,
-                lam.start,
-                lam.start + len(lam.param),
-            )
-        inner = dict(env)
-        inner[lam.param] = items.item or ANY
-        body = self.visit(lam.body, inner)
-        self.out.types[lam] = body
-        if name in ("count", "any", "all", "filter"):
-            self.expect(lam.body, body, "bool", f"the condition in {name}(...) must be true/false")
-        if name == "sum":
-            self.expect(lam.body, body, "number", "sum(...) adds numbers")
-        if name in ("min", "max") and body.kind not in ("number", "date", "any"):
-            raise ConditionTypeError(
-                f"{name}(...) needs numbers or dates", self.source, lam.body.start, lam.body.end
-            )
-        if name == "count" or name == "sum":
-            return NUMBER
-        if name in ("any", "all"):
-            return BOOL
-        if name == "filter":
-            return items
-        return body

@@ -4,118 +4,33 @@ Each node becomes a function ``ctx -> value``. Nothing is looked up by name at e
 time that could be resolved here: field paths become attribute walks, operators become
 the ``operator`` module's functions, ``date("...")`` literals are folded.
 
-Absent data is the value :data:`MISSING`, which propagates through arithmetic and
-comparisons and follows three-valued logic in ``and``/``or``/``not``: ``false and MISSING``
-is false, ``true or MISSING`` is true, everything else with MISSING is MISSING.
+This module walks the tree and reads the record; the operators' closures are built in
+:mod:`.operators`, the quantifiers' loops in :mod:`.quantifiers`, and the values they
+work with (:data:`MISSING`, :class:`Ctx`, :class:`TraceEntry`) live in :mod:`.runtime`.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, DivisionByZero, InvalidOperation
-from enum import Enum
 from typing import Any
 
-from ..errors import EvaluationError, EvaluationLimitError, PolicyEngineError
-from . import ast
-from .check import AsOfRef, Checked, FieldRef, ParamRef
+from ..errors import EvaluationError, PolicyEngineError
+from . import ast, operators, quantifiers
+from .checked import AsOfRef, Checked, FieldRef, ParamRef
 from .functions import Function
+from .runtime import DEFAULT_MAX_STEPS, MISSING, Ctx, Fn, TraceEntry, plain
 
-
-class _Missing:
-    """The value of an absent fact."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __reduce__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-#: Most quantifier iterations one evaluation may take.
-DEFAULT_MAX_STEPS = 100_000
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    """One decision: the source text, the values on both sides, the result."""
-
-    text: str
-    op: str
-    left: Any
-    right: Any
-    result: bool | None  # None when a side was absent
-    start: int
-    end: int
-
-
-class Ctx:
-    """Per-evaluation state."""
-
-    __slots__ = ("as_of", "max_steps", "missing", "params", "record", "steps", "trace", "vars")
-
-    def __init__(
-        self,
-        record: Any,
-        params: dict[str, Any],
-        as_of: date,
-        trace: list[TraceEntry] | None = None,
-        max_steps: int = DEFAULT_MAX_STEPS,
-    ) -> None:
-        self.record = record
-        self.params = params
-        self.as_of = as_of
-        self.vars: dict[int, Any] = {}
-        self.steps = 0
-        self.max_steps = max_steps
-        self.trace = trace
-        self.missing: list[str] = []
-
-
-Fn = Callable[[Ctx], Any]
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-
-
-def plain(value: Any) -> Any:
-    """A value as shown in traces and reports (enum members as their code)."""
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def _div(a: Any, b: Any) -> Decimal:
-    try:
-        return Decimal(a) / Decimal(b)
-    except (DivisionByZero, InvalidOperation):
-        raise EvaluationError("division by zero") from None
-
-
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": _div,
-}
+# Importers of the evaluation values from here predate .runtime; keep them working.
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "MISSING",
+    "Ctx",
+    "EvaluationError",
+    "Fn",
+    "TraceEntry",
+    "compile_checked",
+    "plain",
+]
 
 
 def compile_checked(checked: Checked, functions: dict[str, Function], trace: bool) -> Fn:
@@ -278,146 +193,31 @@ class _Compiler:
 
     def boolop(self, node: ast.BoolOp, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         parts = [self.node(o, in_lambda, scope) for o in node.operands]
-        if self.trace and not in_lambda:
-            # Explanations show every decision, so evaluate all operands (they are pure).
-            is_and = node.op == "and"
-
-            def explained(ctx: Ctx) -> Any:
-                values = [part(ctx) for part in parts]
-                decided = [v for v in values if v is not MISSING]
-                if is_and and any(not v for v in decided):
-                    return False
-                if not is_and and any(v for v in decided):
-                    return True
-                return MISSING if len(decided) < len(values) else is_and
-
-            return explained
-        if node.op == "and":
-
-            def and_fn(ctx: Ctx) -> Any:
-                unknown = False
-                for part in parts:
-                    value = part(ctx)
-                    if value is MISSING:
-                        unknown = True
-                    elif not value:
-                        return False
-                return MISSING if unknown else True
-
-            return and_fn
-
-        def or_fn(ctx: Ctx) -> Any:
-            unknown = False
-            for part in parts:
-                value = part(ctx)
-                if value is MISSING:
-                    unknown = True
-                elif value:
-                    return True
-            return MISSING if unknown else False
-
-        return or_fn
+        return operators.boolean(node.op, parts, explain=self.trace and not in_lambda)
 
     def arith(self, node: ast.Arith, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         first = self.node(node.first, in_lambda, scope)
-        rest = [(_ARITH[op], self.node(o, in_lambda, scope)) for op, o in node.rest]
-
-        def arith_fn(ctx: Ctx) -> Any:
-            value = first(ctx)
-            unknown = value is MISSING
-            for op, fn in rest:
-                other = fn(ctx)
-                if other is MISSING:
-                    unknown = True
-                elif not unknown:
-                    try:
-                        value = op(value, other)
-                    except ArithmeticError as exc:  # overflow and the like
-                        raise EvaluationError(f"arithmetic failed: {type(exc).__name__}") from None
-            return MISSING if unknown else value
-
-        return arith_fn
+        rest = [(op, self.node(o, in_lambda, scope)) for op, o in node.rest]
+        return operators.arithmetic(first, rest)
 
     def compare(self, node: ast.Compare, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         left = self.node(node.left, in_lambda, scope)
         right = self.node(node.right, in_lambda, scope)
-        op = _COMPARE[node.op]
         if (not self.trace or in_lambda) and isinstance(node.right, (ast.Number, ast.String, ast.Bool)):
-            constant = node.right.value
-
-            def cmp_const(ctx: Ctx) -> Any:
-                a = left(ctx)
-                return MISSING if a is MISSING else op(a, constant)
-
-            return cmp_const
+            return operators.compare_constant(node.op, left, node.right.value)
         ref = self.checked.refs.get(node.right) if isinstance(node.right, ast.Path) else None
         if (not self.trace or in_lambda) and isinstance(ref, ParamRef):
-            pname = ref.name
-
-            def cmp_param(ctx: Ctx) -> Any:
-                a = left(ctx)
-                return MISSING if a is MISSING else op(a, ctx.params[pname])
-
-            return cmp_param
+            return operators.compare_param(node.op, left, ref.name)
         if not self.trace or in_lambda:
-
-            def cmp_fn(ctx: Ctx) -> Any:
-                a = left(ctx)
-                b = right(ctx)
-                if a is MISSING or b is MISSING:
-                    return MISSING
-                return op(a, b)
-
-            return cmp_fn
-        text, symbol, start, end = self.text(node), node.op, node.start, node.end
-
-        def cmp_traced(ctx: Ctx) -> Any:
-            a = left(ctx)
-            b = right(ctx)
-            result = MISSING if a is MISSING or b is MISSING else op(a, b)
-            if ctx.trace is not None:
-                ctx.trace.append(
-                    TraceEntry(
-                        text,
-                        symbol,
-                        plain(a),
-                        plain(b),
-                        None if result is MISSING else result,
-                        start,
-                        end,
-                    )
-                )
-            return result
-
-        return cmp_traced
+            return operators.compare_values(node.op, left, right)
+        return operators.compare_traced(node.op, left, right, self.text(node), node.start, node.end)
 
     def in_(self, node: ast.In, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
         item = self.node(node.item, in_lambda, scope)
         container = self.node(node.container, in_lambda, scope)
-        negated = node.negated
         traced = self.trace and not in_lambda
         text, start, end = self.text(node), node.start, node.end
-        symbol = "not in" if negated else "in"
-
-        def in_fn(ctx: Ctx) -> Any:
-            a = item(ctx)
-            b = container(ctx)
-            result = MISSING if a is MISSING or b is MISSING else a not in b if negated else a in b
-            if traced and ctx.trace is not None:
-                ctx.trace.append(
-                    TraceEntry(
-                        text,
-                        symbol,
-                        plain(a),
-                        [plain(x) for x in b] if isinstance(b, list) else plain(b),
-                        None if result is MISSING else result,
-                        start,
-                        end,
-                    )
-                )
-            return result
-
-        return in_fn
+        return operators.membership(item, container, node.negated, traced, text, start, end)
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -481,7 +281,6 @@ class _Compiler:
         return exists_fn
 
     def quantifier(self, node: ast.Call, in_lambda: bool, scope: dict[str, tuple[str, int]]) -> Fn:
-        name = node.name
         items_fn = self.node(node.args[0], in_lambda, scope)
         lam = node.args[1]
         assert isinstance(lam, ast.Lambda)
@@ -494,125 +293,4 @@ class _Compiler:
         self.slots += 1
         slot = self.slots  # unique to this lambda: nested lambdas never share one
         body = self.node(lam.body, True, {**scope, lam.param: (prefix, slot)})
-
-        def items_of(ctx: Ctx) -> Any:
-            items = items_fn(ctx)
-            if items is not MISSING:
-                ctx.steps += len(items) + 1
-                if ctx.steps > ctx.max_steps:
-                    raise EvaluationLimitError(
-                        f"evaluation took more than {ctx.max_steps} steps "
-                        f"(at {name}(...) over {len(items)} items)"
-                    )
-            return items
-
-        if name == "count":
-
-            def count_fn(ctx: Ctx) -> Any:
-                items = items_of(ctx)
-                if items is MISSING:
-                    return MISSING
-                n = 0
-                unknown = False
-                env = ctx.vars
-                for item in items:
-                    env[slot] = item
-                    r = body(ctx)
-                    if r is MISSING:
-                        unknown = True
-                    elif r:
-                        n += 1
-                return MISSING if unknown else Decimal(n)
-
-            return count_fn
-        if name == "any":
-
-            def any_fn(ctx: Ctx) -> Any:
-                items = items_of(ctx)
-                if items is MISSING:
-                    return MISSING
-                unknown = False
-                env = ctx.vars
-                for item in items:
-                    env[slot] = item
-                    r = body(ctx)
-                    if r is MISSING:
-                        unknown = True
-                    elif r:
-                        return True
-                return MISSING if unknown else False
-
-            return any_fn
-        if name == "all":
-
-            def all_fn(ctx: Ctx) -> Any:
-                items = items_of(ctx)
-                if items is MISSING:
-                    return MISSING
-                unknown = False
-                env = ctx.vars
-                for item in items:
-                    env[slot] = item
-                    r = body(ctx)
-                    if r is MISSING:
-                        unknown = True
-                    elif not r:
-                        return False
-                return MISSING if unknown else True
-
-            return all_fn
-        if name == "sum":
-
-            def sum_fn(ctx: Ctx) -> Any:
-                items = items_of(ctx)
-                if items is MISSING:
-                    return MISSING
-                total = Decimal(0)
-                unknown = False
-                env = ctx.vars
-                for item in items:
-                    env[slot] = item
-                    r = body(ctx)
-                    if r is MISSING:
-                        unknown = True
-                    elif not unknown:
-                        total += r
-                return MISSING if unknown else total
-
-            return sum_fn
-        if name == "filter":
-
-            def filter_fn(ctx: Ctx) -> Any:
-                items = items_of(ctx)
-                if items is MISSING:
-                    return MISSING
-                kept = []
-                unknown = False
-                env = ctx.vars
-                for item in items:
-                    env[slot] = item
-                    r = body(ctx)
-                    if r is MISSING:
-                        unknown = True
-                    elif r:
-                        kept.append(item)
-                return MISSING if unknown else kept
-
-            return filter_fn
-        pick = min if name == "min" else max
-
-        def minmax_fn(ctx: Ctx) -> Any:
-            items = items_of(ctx)
-            if items is MISSING or not items:
-                return MISSING
-            env = ctx.vars
-            results = []
-            for item in items:
-                env[slot] = item
-                r = body(ctx)
-                if r is MISSING:
-                    return MISSING
-                results.append(r)
-            return pick(results)
-
-        return minmax_fn
+        return quantifiers.quantifier(node.name, items_fn, body, slot)

@@ -14,7 +14,7 @@ from .events import ordered
 from .plain import MonitorFinding, run_plain
 
 if TYPE_CHECKING:
-    from ..packs.loader import Pack
+    from ..packs.runtime import Pack
 
 BACKENDS = ("auto", "plain", "durable")
 
@@ -44,7 +44,7 @@ class Monitor:
     def __init__(
         self, packs: Iterable[str | Path | Pack], backend: str = "auto", isolate: bool = True
     ) -> None:
-        from ..packs.loader import Pack
+        from ..packs.runtime import Pack
         from ..plugins import get_registry
 
         if backend not in BACKENDS:
@@ -143,7 +143,7 @@ def _run_one(mon: Any, events: list[Event], until: date, params: Any, conn: Any)
 def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int = 2) -> list[MonitorFinding]:
     import multiprocessing
 
-    from .plain import finding
+    from .findings import finding
 
     ctx = multiprocessing.get_context("fork")
     why_en = "durable-rules crashed twice; the plain backend gives the same findings"
@@ -189,7 +189,7 @@ def _in_child(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .plain import finding
+    from .findings import finding
 
     dirs = [str(p.path) for p in monitor.packs]
     for _ in range(tries):

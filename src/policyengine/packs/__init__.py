@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-_EXPORTS = {"CompiledRule": "loader", "Pack": "loader", "load_pack": "loader", "PackFile": "schema"}
+_EXPORTS = {"CompiledRule": "runtime", "Pack": "runtime", "load_pack": "loader", "PackFile": "schema"}
 __all__ = sorted(_EXPORTS)
 
 
@@ -16,7 +16,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .loader import CompiledRule as CompiledRule
-    from .loader import Pack as Pack
     from .loader import load_pack as load_pack
+    from .runtime import CompiledRule as CompiledRule
+    from .runtime import Pack as Pack
     from .schema import PackFile as PackFile

@@ -34,7 +34,7 @@ from ..evaluate.engine import Engine
 from ..evaluate.report import Report
 from ..models.base import pydantic_problems
 from ..outcomes import Outcome, Verdict
-from .loader import Pack
+from .runtime import Pack
 
 OutcomeName = Literal["pass", "fail", "unknown", "not_applicable", "error"]
 

@@ -249,23 +249,16 @@ class During(_Strict):
 
 
 class Monitor(_Strict):
-    """An event-time rule checked over an event log (see docs/monitoring.md)."""
+    """An event-time rule checked over an event log (see docs/monitoring.md).
+
+    These are the fields every monitor has; each kind adds its own (its model subclasses this
+    one, in ``policyengine.monitor.kinds``). A pack file is read with :class:`MonitorEntry`,
+    which keeps the kind's fields for the loader to check against the kind's model.
+    """
 
     id: str = Field(pattern=RULE_ID_RE)
     title: BiText
-    kind: Literal["followed_by", "at_least_per_period", "at_most_distinct", "no_overlap"]
-    event: EventFilter | None = None
-    trigger: EventFilter | None = None
-    response: EventFilter | None = None
-    match: list[str] = Field(default_factory=list, description="Fields equal in trigger and response")
-    within: Window | None = None
-    group_by: list[str] = Field(default_factory=list)
-    period: Literal["month", "quarter", "year"] | None = None
-    min: int | None = Field(default=None, ge=1)
-    distinct: str | None = None
-    max: int | None = Field(default=None, ge=0)
-    during: During | None = None
-    key: str | None = None
+    kind: str
     severity: Literal["error", "warning", "info"] = "error"
     cite: CiteField
     message: BiText
@@ -277,6 +270,12 @@ class Monitor(_Strict):
         if not v.quote:
             raise ValueError("a monitor's cite needs a `quote` of the source text")
         return v
+
+
+class MonitorEntry(Monitor):
+    """A ``monitors:`` entry as read: the common fields checked, the kind's fields kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
 
 class PackFile(_Strict):
@@ -292,7 +291,7 @@ class PackFile(_Strict):
     remove: Removal | None = None
     not_checked: list[NotChecked] = Field(default_factory=list)
     scorecards: list[Scorecard] = Field(default_factory=list)
-    monitors: list[Monitor] = Field(default_factory=list)
+    monitors: list[MonitorEntry] = Field(default_factory=list)
 
     @field_validator("parameters")
     @classmethod

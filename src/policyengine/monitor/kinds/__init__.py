@@ -1,0 +1,1 @@
+"""Monitor kinds, one module each; :mod:`.base` says what a kind must provide."""
