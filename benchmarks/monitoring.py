@@ -3,14 +3,16 @@
 python benchmarks/monitoring.py [--stations 100]
 
 durable-rules' C engine crashes after several different monitors have run in one
-process (see docs/embedding.md), which is why the library forks a child per monitor by
-default. The in-process figure is therefore measured one pack per fresh interpreter:
-each child times only its own feed/advance and sends its findings back as JSON.
+process (see docs/monitoring.md; more often on a loaded machine), which is why the library
+forks a child per monitor by default. The in-process figure is therefore measured one
+monitor per fresh interpreter: each child times only its own feed/advance and sends its
+findings back as JSON. When the backends disagree, the differing findings are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -30,25 +32,58 @@ from policyengine.plugins import get_registry  # noqa: E402
 PACKS = ["haining", "chengdu", "hunan", "lanzhou_2022"]
 
 
-def _run_pack(pack: str, log: list, backend: str, isolate: bool) -> tuple[float, list]:
+def _run_pack(
+    pack: str, log: list, backend: str, isolate: bool, only: str | None = None
+) -> tuple[float, list]:
+    loaded = get_registry().load(pack)
+    if only is not None:  # this monitor alone
+        loaded = dataclasses.replace(loaded, monitors=[m for m in loaded.monitors if m.id == only])
     t = time.perf_counter()
-    m = Monitor([pack], backend=backend, isolate=isolate).feed(log).advance(date(2023, 12, 31))
+    m = Monitor([loaded], backend=backend, isolate=isolate).feed(log).advance(date(2023, 12, 31))
     found = [f.to_dict() for f in m.findings()]
     secs = time.perf_counter() - t
     # The same JSON form for every backend, so findings from a child compare equal.
     return secs, json.loads(json.dumps(found, default=str))
 
 
-def _in_fresh_interpreter(pack: str, stations: int) -> tuple[float, list]:
-    """Run one pack on the in-process durable backend in a child that has run nothing else."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--stations", str(stations), "--one-in-process", pack],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    secs, found = json.loads(out)
-    return secs, found
+def _in_fresh_interpreters(pack: str, stations: int) -> tuple[float, list]:
+    """Run each of a pack's monitors on the in-process durable backend, each in a child that
+    has run nothing else; the findings in the order Monitor.findings() gives them."""
+    secs, found = 0.0, []
+    for mon in get_registry().load(pack).monitors:
+        out = subprocess.run(
+            [sys.executable, __file__, "--stations", str(stations), "--one-in-process", f"{pack}:{mon.id}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        child_secs, child_found = json.loads(out)
+        secs += child_secs
+        found.extend(child_found)
+    return secs, sorted(found, key=_sort_key)
+
+
+def _sort_key(f: dict) -> tuple:
+    """MonitorFinding.sort_key, on a finding's JSON form."""
+    key = tuple((k, v or "") for k, v in f["key"].items())
+    return (f["pack"], f["monitor"], key, f["period"] or "", tuple(f["events"]), f["outcome"])
+
+
+def _differences(results: dict[str, list], limit: int = 10) -> list[str]:
+    """Findings a backend gives that the first does not, and the reverse: what explains a
+    disagreement."""
+    (first_label, first), *others = results.items()
+    lines = []
+    for label, found in others:
+        ours = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in first]
+        theirs = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in found]
+        only_first = [x for x in ours if x not in set(theirs)]
+        only_other = [x for x in theirs if x not in set(ours)]
+        if only_first or only_other or len(ours) != len(theirs):
+            lines.append(f"{label} vs {first_label}: {len(theirs)} vs {len(ours)} findings")
+            lines += [f"  only {first_label}: {x}" for x in only_first[:limit]]
+            lines += [f"  only {label}: {x}" for x in only_other[:limit]]
+    return lines
 
 
 def main() -> None:
@@ -58,12 +93,13 @@ def main() -> None:
     args = ap.parse_args()
     log = year_log(stations=args.stations, seed=7)
     # Packs are loaded and compiled before any timing (start-up is startup.py's business).
-    for pack in [args.one_in_process] if args.one_in_process else PACKS:
+    for pack in [args.one_in_process.partition(":")[0]] if args.one_in_process else PACKS:
         get_registry().load(pack)
     if args.one_in_process:
         import policyengine.monitor.durable  # noqa: F401  (importing the C engine is not monitoring)
 
-        secs, found = _run_pack(args.one_in_process, log, "durable", isolate=False)
+        pack, _, monitor = args.one_in_process.partition(":")
+        secs, found = _run_pack(pack, log, "durable", isolate=False, only=monitor)
         print(json.dumps([secs, found]))
         return
     print(
@@ -74,7 +110,7 @@ def main() -> None:
     }
     if durable_available()[0]:
         runs["durable, forked per monitor"] = lambda pack: _run_pack(pack, log, "durable", isolate=True)
-        runs["durable, in-process (one fresh interpreter per pack)"] = lambda pack: _in_fresh_interpreter(
+        runs["durable, in-process (one fresh interpreter per monitor)"] = lambda pack: _in_fresh_interpreters(
             pack, args.stations
         )
     results = {}
@@ -87,6 +123,8 @@ def main() -> None:
             found.extend(pack_found)
         results[label] = found
         print(f"{label}: {len(PACKS) * len(log) / secs:,.0f} events/s ({secs:.2f} s, {len(found)} findings)")
+    for line in _differences(results):
+        print(line)
     first = next(iter(results.values()))
     print("all backends agree:", all(r == first for r in results.values()))
 

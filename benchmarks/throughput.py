@@ -27,7 +27,7 @@ from handwritten import lanzhou  # noqa: E402
 from policyengine import Engine  # noqa: E402
 from policyengine._yaml import load_yaml_file, strip_positions  # noqa: E402
 from policyengine.models import BUILTIN_SUBJECTS, validate_record  # noqa: E402
-from policyengine.packs.cases import set_path  # noqa: E402
+from policyengine.testing.cases import set_path  # noqa: E402
 
 AS_OF = date(2023, 9, 28)
 

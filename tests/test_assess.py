@@ -175,7 +175,7 @@ def test_the_summary_counts_by_district(assessed) -> None:  # type: ignore[no-un
 
 
 def test_two_processes_give_the_same_results_in_every_format(workbook: Path) -> None:
-    # workers send a slimmed report plus the full report as JSON text (AssessedRow.for_transfer),
+    # workers send a slimmed report plus the full report as JSON text (ResultRow.for_transfer),
     # so every writer is compared, not only JSONL
     out = workbook.parent
     formats = ("jsonl", "csv", "xlsx", "html", "xml")
@@ -318,8 +318,10 @@ def test_a_row_sent_back_by_a_worker_keeps_its_whole_report() -> None:
     import pickle
     from datetime import date
 
-    from policyengine.assess import AssessedRow, _evaluate
+    from policyengine.batch.pipeline import evaluate_item
+    from policyengine.batch.rows import InputRow, ResultRow, WorkItem
     from policyengine.evaluate.engine import Engine
+    from policyengine.evaluate.report import Report
 
     engine = Engine.from_packs(["sichuan"])
     # 四川 三: a township station needs two professional social workers (one here: fail) and is
@@ -332,18 +334,20 @@ def test_a_row_sent_back_by_a_worker_keeps_its_whole_report() -> None:
         "staff": [{"name": "甲", "professional": True}],
         "operator": {"social_work_organization": True, "registered_with_civil_affairs": True},
     }
-    item = (0, "社工站", 2, record, [], {}, "station", date(2022, 10, 1))
-    here = _evaluate(engine, item)
-    assert here.report is not None
-    sent = pickle.loads(pickle.dumps(_evaluate(engine, item).for_transfer()))
-    assert isinstance(sent, AssessedRow)
-    assert sent._full is None  # travelled as text, nothing decoded yet
-    outcomes = {f["outcome"] for f in here.report["findings"]}
+    item = WorkItem(InputRow(0, "社工站", 2, record), "station", date(2022, 10, 1))
+    here = evaluate_item(engine, item)
+    assert isinstance(here.report, Report)  # in this process: the engine's own report
+    full = here.report_dict()
+    assert full is not None
+    sent = pickle.loads(pickle.dumps(evaluate_item(engine, item).for_transfer()))
+    assert isinstance(sent, ResultRow)
+    assert sent._report is None and sent._dict is None  # travelled as text, nothing decoded yet
+    outcomes = {f["outcome"] for f in full["findings"]}
     assert "pass" in outcomes and "fail" in outcomes
     assert sent.notable is not None
     assert all(f["outcome"] not in ("pass", "not_applicable") for f in sent.notable["findings"])
     assert sent.notable["findings"] == [
-        f for f in here.report["findings"] if f["outcome"] not in ("pass", "not_applicable")
+        f for f in full["findings"] if f["outcome"] not in ("pass", "not_applicable")
     ]
     assert (sent.verdict, sent.subject, sent.errors, sent.line) == (
         here.verdict,
@@ -351,21 +355,26 @@ def test_a_row_sent_back_by_a_worker_keeps_its_whole_report() -> None:
         here.errors,
         2,
     )
-    assert sent.report_text() == json.dumps(here.report, ensure_ascii=False)
-    assert sent.report == here.report  # decoded on demand
+    assert sent.report_text() == json.dumps(full, ensure_ascii=False)
+    assert sent._report is None and sent._dict is None  # the writers' views decode nothing
+    assert sent.report_dict() == full  # decoded on demand
+    assert isinstance(sent.report, Report)  # the typed report, rebuilt on demand
+    assert sent.report.to_dict() == here.report.to_dict() == full
 
 
 def test_an_unreadable_row_has_no_report_and_writes_null() -> None:
-    from policyengine.assess import INVALID, AssessedRow
+    from policyengine.batch.rows import InputProblem, ResultRow
+    from policyengine.outcomes import RowStatus
 
-    row = AssessedRow(
-        3, "社工站", 5, None, [{"sheet": "社工站", "row": 5, "field": None, "message": "x", "hint": None}]
-    )
+    problem = InputProblem("社工站", 5, None, "x", None)
+    assert problem.to_dict() == {"sheet": "社工站", "row": 5, "field": None, "message": "x", "hint": None}
+    row = ResultRow(3, "社工站", 5, None, [problem])
     assert row.for_transfer() is row
-    assert (row.report, row.notable, row.report_text(), row.verdict, row.subject) == (
+    assert (row.report, row.report_dict(), row.notable, row.report_text(), row.verdict, row.subject) == (
         None,
         None,
         None,
-        INVALID,
+        None,
+        RowStatus.INVALID,
         {},
     )

@@ -136,3 +136,71 @@ def test_the_built_wheel_ships_the_packs(tmp_path: Path) -> None:
     rows = {r["id"]: r for r in json.loads(out.stdout)}
     assert rows["lanzhou_2022"]["path"].startswith(str(site))
     assert rows["lanzhou_2022"]["rules"] > 30
+
+
+# The plugin adds one subject kind, one monitor kind and one batch output format, each one
+# module plus its hook (docs/architecture.md): each is usable from the command line.
+
+
+@pytest.mark.slow
+def test_a_plugin_subject_kind_is_evaluated_and_has_a_schema(plugin_site: Path, tmp_path: Path) -> None:
+    schema = run(plugin_site, "schema", "demo_centre")
+    assert schema.returncode == 0, schema.stderr
+    assert json.loads(schema.stdout)["properties"]["visitors"]["title"] == "服务人次"
+    record = tmp_path / "centre.yaml"
+    record.write_text("kind: demo_centre\nid: C1\nvisitors: 99\n", encoding="utf-8")
+    out = run(
+        plugin_site, "evaluate", "-p", "demo_centres", str(record), "--as-of", "2023-01-01", "-f", "json"
+    )
+    assert out.returncode == 1, out.stderr
+    assert json.loads(out.stdout)["findings"][0]["outcome"] == "fail"  # 99 < 100
+    record.write_text("kind: demo_centre\nid: C1\nvisitors: 100\n", encoding="utf-8")
+    out = run(plugin_site, "evaluate", "-p", "demo_centres", str(record), "--as-of", "2023-01-01")
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_a_plugin_monitor_kind_runs_on_both_backends(plugin_site: Path, tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.write_text(
+        '{"type": "payment", "date": "2023-03-01", "note": "cash", "id": "p1"}\n'
+        '{"type": "payment", "date": "2023-04-01", "note": "transfer", "id": "p2"}\n',
+        encoding="utf-8",
+    )
+    results = []
+    for backend in ("plain", "durable"):
+        out = run(plugin_site, "monitor", "-p", "demo_centres", str(log), "--backend", backend, "-f", "json")
+        assert out.returncode == 1, out.stderr  # the cash payment fails
+        results.append(
+            [(f["outcome"], f["events"], f["message"]["zh"]) for f in json.loads(out.stdout)["findings"]]
+        )
+    assert results[0] == results[1] == [("fail", ["p1"], "2023-03-01 以现金拨款")]
+
+
+@pytest.mark.slow
+def test_a_plugin_monitor_kind_is_checked_at_load(plugin_site: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "p"
+    pack.mkdir()
+    text = (FIXTURE / "src/pe_demo_plugin/packs/demo_centres/pack.yaml").read_text(encoding="utf-8")
+    (pack / "pack.yaml").write_text(
+        text.replace("event: {type: payment", "evnt: {type: payment"), encoding="utf-8"
+    )
+    out = run(plugin_site, "validate", str(pack))
+    assert out.returncode == 2
+    assert "unknown field `evnt`" in out.stderr and "a `none_of` monitor needs `event`" in out.stderr
+
+
+@pytest.mark.slow
+def test_a_plugin_output_format_is_written_by_assess(plugin_site: Path, tmp_path: Path) -> None:
+    rows = tmp_path / "centres.jsonl"
+    rows.write_text(
+        '{"kind": "demo_centre", "id": "C1", "visitors": 120}\n'
+        '{"kind": "demo_centre", "id": "C2", "visitors": 3}\n',
+        encoding="utf-8",
+    )
+    out = run(plugin_site, "assess", "-p", "demo_centres", str(rows), "--out", str(tmp_path / "r.tsv"))
+    assert out.returncode == 1, out.stderr
+    assert (tmp_path / "r.tsv").read_text(encoding="utf-8").splitlines() == [
+        "1\tC1\tcompliant",
+        "2\tC2\tnon_compliant",
+    ]

@@ -10,8 +10,8 @@ import pytest
 
 from policyengine import Engine, Verdict
 from policyengine._yaml import load_yaml_file, strip_positions
-from policyengine.packs.cases import set_path
 from policyengine.plugins import get_registry
+from policyengine.testing.cases import set_path
 
 PACKS = Path(__file__).resolve().parent.parent / "packs"
 
@@ -126,7 +126,7 @@ UNREACHABLE = {
 def test_every_rule_has_pass_fail_and_unknown_cases() -> None:
     from collections import defaultdict
 
-    from policyengine.packs.cases import case_files, load_cases
+    from policyengine.testing.cases import case_files, load_cases
 
     registry = get_registry()
     gaps = []

@@ -7,13 +7,20 @@ Registered by name through the same hooks as a third party's plugin (see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from . import compare
+from .batch.writers.csv_writer import CsvWriter
+from .batch.writers.html import HtmlWriter
+from .batch.writers.jsonl import JsonlWriter
+from .batch.writers.junit import JunitWriter
+from .batch.writers.xlsx import XlsxWriter
 from .evaluate.render import render_json, render_markdown, render_table
-from .hookspecs import Formatter, hookimpl
+from .hookspecs import Formatter, ResultFormatter, WriterFactory, hookimpl
 from .lang.functions import BUILTIN_FUNCTIONS, Function
 from .models import BUILTIN_SUBJECTS
 from .models.base import Subject
+from .monitor import render as monitor_render
 from .monitor.kinds import at_least_per_period, at_most_distinct, followed_by, no_overlap
 from .monitor.kinds.base import MonitorKind
 
@@ -36,3 +43,25 @@ def policyengine_monitor_kinds() -> Sequence[MonitorKind]:
 @hookimpl
 def policyengine_report_formats() -> dict[str, Formatter]:
     return {"json": render_json, "markdown": render_markdown, "table": render_table}
+
+
+@hookimpl
+def policyengine_monitor_formats() -> dict[str, ResultFormatter]:
+    return dict(monitor_render.FORMATS)
+
+
+@hookimpl
+def policyengine_compare_formats() -> dict[str, ResultFormatter]:
+    return dict(compare.FORMATS)
+
+
+@hookimpl
+def policyengine_batch_writers() -> Mapping[str, WriterFactory]:
+    # in the order `assess` names them when a suffix is unknown
+    return {
+        ".xlsx": XlsxWriter,
+        ".csv": CsvWriter,
+        ".jsonl": JsonlWriter,
+        ".html": HtmlWriter,
+        ".xml": JunitWriter,  # JUnit XML
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,8 +14,6 @@ from .lang.runtime import MISSING
 
 def format_value(value: Any, lang: str = "zh") -> str:
     """How a value reads in a message or report."""
-    from enum import Enum
-
     if value is MISSING or value is None:
         return "（缺失）" if lang == "zh" else "(missing)"
     if isinstance(value, bool):

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from io import StringIO
 from typing import Any
 
 from .evaluate.engine import Engine
 from .outcomes import Verdict
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One record under several packs, each evaluated on its own (``to_dict()`` is JSON-ready)."""
+
+    data: dict[str, Any]
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """Pack id → verdict code."""
+        return dict(self.data["verdicts"])
+
+    @property
+    def all_compliant(self) -> bool:
+        return all(v == Verdict.COMPLIANT.value for v in self.data["verdicts"].values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
 
 
 def compare(
@@ -18,8 +39,8 @@ def compare(
     as_of: date,
     kind: str | None = None,
     source: str | None = None,
-) -> dict[str, Any]:
-    """Evaluate ``record`` under each pack on its own; returns a JSON-ready comparison."""
+) -> Comparison:
+    """Evaluate ``record`` under each pack on its own."""
     columns = []
     verdicts: dict[str, str] = {}
     for spec in packs:
@@ -43,12 +64,18 @@ def compare(
             }
         )
     subject = dict(record)
-    return {
-        "as_of": as_of.isoformat(),
-        "subject": {"kind": subject.get("kind", kind), "id": subject.get("id"), "name": subject.get("name")},
-        "verdicts": verdicts,
-        "packs": columns,
-    }
+    return Comparison(
+        {
+            "as_of": as_of.isoformat(),
+            "subject": {
+                "kind": subject.get("kind", kind),
+                "id": subject.get("id"),
+                "name": subject.get("name"),
+            },
+            "verdicts": verdicts,
+            "packs": columns,
+        }
+    )
 
 
 def _item(f: Any) -> dict[str, Any]:
@@ -61,63 +88,62 @@ def _item(f: Any) -> dict[str, Any]:
     }
 
 
-_VERDICT = {"compliant": "合规", "non_compliant": "不合规", "incomplete": "数据不全"}
+def render_json(comparison: Comparison, lang: str = "zh") -> str:
+    return json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2)
 
 
-def render_compare(result: dict[str, Any], fmt: str, lang: str = "zh") -> str:
-    if fmt == "json":
-        return json.dumps(result, ensure_ascii=False, indent=2)
-    zh = lang != "en"
-    label = (lambda v: _VERDICT[v]) if zh else (lambda v: v)
-    head = [
+def _head(zh: bool) -> list[str]:
+    return [
         ("结论" if zh else "verdict"),
         ("检查规则数" if zh else "rules checked"),
         ("不符合的条款" if zh else "failed clauses"),
         ("数据不足" if zh else "unknown"),
     ]
 
-    def cell_lines(col: dict[str, Any], i: int) -> str:
-        if i == 0:
-            return label(col["verdict"]) + "".join(
-                f" {s['score']}/{s['total']} {(s['grade'] or {}).get('zh' if zh else 'en', '')}"
-                for s in col["scores"]
-            )
-        if i == 1:
-            return str(col["checked"])
-        items = col["failed"] if i == 2 else col["unknown"]
-        return (
-            "\n".join(f"{x['clause']} {x['rule']}: {x['message']['zh' if zh else 'en']}" for x in items)
-            or "—"
+
+def _cell(col: dict[str, Any], i: int, zh: bool) -> str:
+    """Row ``i`` of one pack's column (the rows are those of :func:`_head`)."""
+    if i == 0:
+        verdict = Verdict(col["verdict"])
+        return (verdict.label_zh if zh else verdict.value) + "".join(
+            f" {s['score']}/{s['total']} {(s['grade'] or {}).get('zh' if zh else 'en', '')}"
+            for s in col["scores"]
         )
+    if i == 1:
+        return str(col["checked"])
+    items = col["failed"] if i == 2 else col["unknown"]
+    return "\n".join(f"{x['clause']} {x['rule']}: {x['message']['zh' if zh else 'en']}" for x in items) or "—"
 
-    cols = result["packs"]
-    if fmt == "markdown":
-        lines = [
-            "| | " + " | ".join(f"{c['pack']['title']} (`{c['pack']['id']}`)" for c in cols) + " |",
-            "|---|" + "---|" * len(cols),
-        ]
-        for i, h in enumerate(head):
-            lines.append(
-                f"| {h} | " + " | ".join(cell_lines(c, i).replace("\n", "<br>") for c in cols) + " |"
-            )
-        return "\n".join(lines) + "\n"
-    from io import StringIO
 
-    from rich.console import Console
+def render_markdown(comparison: Comparison, lang: str = "zh") -> str:
+    zh = lang != "en"
+    cols = comparison.data["packs"]
+    lines = [
+        "| | " + " | ".join(f"{c['pack']['title']} (`{c['pack']['id']}`)" for c in cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
+    for i, h in enumerate(_head(zh)):
+        lines.append(f"| {h} | " + " | ".join(_cell(c, i, zh).replace("\n", "<br>") for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(comparison: Comparison, lang: str = "zh") -> str:
+    from rich.console import Console  # the terminal table only: rich loads when it is asked for
     from rich.table import Table
 
+    zh = lang != "en"
+    cols = comparison.data["packs"]
     table = Table(show_lines=True, expand=True)
     table.add_column("")
     for c in cols:
         table.add_column(f"{c['pack']['title']}\n{c['pack']['id']} {c['pack']['version']}", overflow="fold")
-    for i, h in enumerate(head):
-        table.add_row(h, *[cell_lines(c, i) for c in cols])
+    for i, h in enumerate(_head(zh)):
+        table.add_row(h, *[_cell(c, i, zh) for c in cols])
     console = Console(width=140, record=True, file=StringIO())
-    subj = result["subject"]
-    console.print(f"{subj.get('name') or subj.get('id') or ''}  {result['as_of']}")
+    subj = comparison.data["subject"]
+    console.print(f"{subj.get('name') or subj.get('id') or ''}  {comparison.data['as_of']}")
     console.print(table)
     return console.export_text()
 
 
-def all_compliant(result: dict[str, Any]) -> bool:
-    return all(v == Verdict.COMPLIANT.value for v in result["verdicts"].values())
+FORMATS = {"json": render_json, "markdown": render_markdown, "table": render_table}

@@ -8,6 +8,7 @@ way the command line prints them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -98,8 +99,6 @@ class Problem:
 
 
 def _pad_for(ch: str) -> str:
-    import unicodedata
-
     if ch == "\t":
         return "\t"
     return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from .errors import PolicyEngineError
-from .packs.cases import Case, describe_failure, is_case_file, load_cases, run_case
+from .evaluate.engine import Engine
+from .plugins import get_registry
+from .testing.cases import Case, describe_failure, is_case_file, load_cases, run_case
 
 
 class PackCaseError(Exception):
@@ -28,9 +30,6 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 
 def _engine_for(pack_dir: Path) -> Any:
-    from .evaluate.engine import Engine
-    from .plugins import get_registry
-
     pack = get_registry().load(pack_dir)
     return pack, Engine([pack])
 

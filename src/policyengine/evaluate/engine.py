@@ -13,6 +13,7 @@ from ..models import validate_record
 from ..models.base import Subject
 from ..outcomes import Outcome
 from ..packs.runtime import CompiledRule, CompiledScorecard, Pack
+from ..plugins import default_subjects, get_registry
 from .report import Finding, PackRef, Report, SubjectRef
 from .scoring import score_card
 
@@ -30,8 +31,6 @@ class Engine:
         subjects: Mapping[str, type[Subject]] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
     ) -> None:
-        from ..plugins import default_subjects
-
         if not packs:
             raise PackError(
                 [
@@ -63,8 +62,6 @@ class Engine:
     @classmethod
     def from_packs(cls, packs: Iterable[str | Path | Pack], **kwargs: Any) -> Engine:
         """Build an engine from pack ids, pack directories or loaded packs."""
-        from ..plugins import get_registry
-
         registry = get_registry()
         loaded = [p if isinstance(p, Pack) else registry.load(p) for p in packs]
         return cls(loaded, **kwargs)

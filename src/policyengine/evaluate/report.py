@@ -21,12 +21,15 @@ __all__ = [  # Citation, Outcome and Verdict live in policyengine.outcomes; also
     "REPORT_SCHEMA",
     "Citation",
     "Finding",
+    "IndicatorScore",
     "Outcome",
     "PackRef",
     "Report",
+    "Score",
     "SubjectRef",
     "Verdict",
     "jsonable",
+    "trace_from_dict",
     "trace_to_dict",
 ]
 
@@ -62,6 +65,23 @@ class Finding:
             "error": self.error,
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        """The inverse of :meth:`to_dict`."""
+        c = d["citation"]
+        return cls(
+            pack=d["pack"],
+            rule=d["rule"],
+            title=dict(d["title"]),
+            outcome=Outcome(d["outcome"]),
+            severity=d["severity"],
+            message=dict(d["message"]),
+            citation=Citation(c["source"], c["document"], c["clause"], c["quote"]),
+            trace=tuple(trace_from_dict(t) for t in d["trace"]),
+            missing=tuple(d["missing"]),
+            error=d["error"],
+        )
+
 
 def trace_to_dict(entry: TraceEntry) -> dict[str, Any]:
     return {
@@ -71,6 +91,30 @@ def trace_to_dict(entry: TraceEntry) -> dict[str, Any]:
         "right": jsonable(entry.right),
         "result": entry.result,
     }
+
+
+def trace_from_dict(d: Mapping[str, Any]) -> TraceEntry:
+    """A trace entry read back from JSON: its values as JSON gives them (numbers as exact
+    decimal text), which :func:`trace_to_dict` writes back unchanged. The position in the
+    condition's source is not part of the JSON shape; it comes back as 0..len(text)."""
+    text = d["text"]
+    return TraceEntry(text, d["op"], _from_json(d["left"]), _from_json(d["right"]), d["result"], 0, len(text))
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object read back from a trace (a model as ``model_dump`` gave it): a plain dict
+    to read, that :func:`jsonable` writes back as it was."""
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return dict(self)
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _JsonObject(value)
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 def jsonable(value: Any) -> Any:
@@ -105,6 +149,10 @@ class SubjectRef:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.id, "name": self.name}
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SubjectRef:
+        return cls(d["kind"], d["id"], d["name"])
+
     def label(self) -> str:
         return self.name or self.id or self.kind
 
@@ -124,6 +172,88 @@ class PackRef:
             "title": dict(self.title),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PackRef:
+        return cls(d["id"], d["version"], d["content_hash"], dict(d["title"]))
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    """One indicator of a scorecard: its points and why (computed in ``scoring``)."""
+
+    dimension: str
+    id: str
+    title: Mapping[str, str]
+    points: Decimal
+    max_points: Decimal
+    status: str  # "scored" | "unknown"
+    why: Mapping[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dimension": self.dimension,
+            "indicator": self.id,
+            "title": dict(self.title),
+            "points": jsonable(self.points),
+            "max_points": jsonable(self.max_points),
+            "status": self.status,
+            "why": dict(self.why),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> IndicatorScore:
+        return cls(
+            dimension=d["dimension"],
+            id=d["indicator"],
+            title=dict(d["title"]),
+            points=Decimal(d["points"]),
+            max_points=Decimal(d["max_points"]),
+            status=d["status"],
+            why=dict(d["why"]),
+        )
+
+
+@dataclass(frozen=True)
+class Score:
+    """A scorecard's result for one subject: the total, the grade, each indicator."""
+
+    pack: str
+    scorecard: str
+    title: Mapping[str, str]
+    total: Decimal
+    score: Decimal
+    grade: Mapping[str, str] | None
+    complete: bool
+    weights_from: Mapping[str, str]
+    indicators: tuple[IndicatorScore, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pack": self.pack,
+            "scorecard": self.scorecard,
+            "title": dict(self.title),
+            "total": jsonable(self.total),
+            "score": jsonable(self.score),
+            "grade": dict(self.grade) if self.grade else None,
+            "complete": self.complete,
+            "weights_from": dict(self.weights_from),
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Score:
+        return cls(
+            pack=d["pack"],
+            scorecard=d["scorecard"],
+            title=dict(d["title"]),
+            total=Decimal(d["total"]),
+            score=Decimal(d["score"]),
+            grade=dict(d["grade"]) if d["grade"] else None,
+            complete=d["complete"],
+            weights_from=dict(d["weights_from"]),
+            indicators=tuple(IndicatorScore.from_dict(i) for i in d["indicators"]),
+        )
+
 
 @dataclass(frozen=True)
 class Report:
@@ -133,7 +263,7 @@ class Report:
     packs: tuple[PackRef, ...]
     as_of: date
     findings: tuple[Finding, ...]
-    scores: tuple[Any, ...] = ()  # policyengine.evaluate.scoring.Score
+    scores: tuple[Any, ...] = ()  # Score (computed by policyengine.evaluate.scoring)
 
     @property
     def verdict(self) -> Verdict:
@@ -172,3 +302,15 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "scores": [s.to_dict() for s in self.scores],
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Report:
+        """The inverse of :meth:`to_dict`: ``Report.from_dict(r.to_dict()).to_dict() ==
+        r.to_dict()``. ``verdict`` and ``counts`` follow from the findings."""
+        return cls(
+            subject=SubjectRef.from_dict(d["subject"]),
+            packs=tuple(PackRef.from_dict(p) for p in d["packs"]),
+            as_of=date.fromisoformat(d["as_of"]),
+            findings=tuple(Finding.from_dict(f) for f in d["findings"]),
+            scores=tuple(Score.from_dict(s) for s in d.get("scores", ())),
+        )

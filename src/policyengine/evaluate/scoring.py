@@ -8,7 +8,6 @@ passes or does not apply, none when it fails, is unknown or in error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,55 +16,7 @@ from ..errors import EvaluationError
 from ..lang.runtime import MISSING, Ctx
 from ..outcomes import Outcome
 from ..packs.runtime import CompiledIndicator, CompiledScorecard
-from .report import jsonable
-
-
-@dataclass(frozen=True)
-class IndicatorScore:
-    dimension: str
-    id: str
-    title: Mapping[str, str]
-    points: Decimal
-    max_points: Decimal
-    status: str  # "scored" | "unknown"
-    why: Mapping[str, str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dimension": self.dimension,
-            "indicator": self.id,
-            "title": dict(self.title),
-            "points": jsonable(self.points),
-            "max_points": jsonable(self.max_points),
-            "status": self.status,
-            "why": dict(self.why),
-        }
-
-
-@dataclass(frozen=True)
-class Score:
-    pack: str
-    scorecard: str
-    title: Mapping[str, str]
-    total: Decimal
-    score: Decimal
-    grade: Mapping[str, str] | None
-    complete: bool
-    weights_from: Mapping[str, str]
-    indicators: tuple[IndicatorScore, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pack": self.pack,
-            "scorecard": self.scorecard,
-            "title": dict(self.title),
-            "total": jsonable(self.total),
-            "score": jsonable(self.score),
-            "grade": dict(self.grade) if self.grade else None,
-            "complete": self.complete,
-            "weights_from": dict(self.weights_from),
-            "indicators": [i.to_dict() for i in self.indicators],
-        }
+from .report import IndicatorScore, Score  # the report's types; computed here
 
 
 def _text(t: Any) -> dict[str, str]:

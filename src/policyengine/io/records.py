@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,6 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
 
 
 def _decimal(text: str) -> Any:
-    from decimal import Decimal
-
     return Decimal(text)
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from ..errors import EvaluationError
-from ..models.introspect import TypeInfo
+from ..errors import ConditionLimitError, EvaluationError
+from ..models.introspect import ANY, BOOL, DATE, NUMBER, STRING, TypeInfo
 from . import ast
 from .check import check
 from .checked import Checked, Scope
@@ -74,18 +75,12 @@ def compile_condition(source: str, scope: Scope, expect_bool: bool = True) -> Co
         tree = parse(source)
         checked = check(tree, source, scope, expect_bool=expect_bool)
     except RecursionError:
-        from ..errors import ConditionLimitError
-
         raise ConditionLimitError("the condition is too deeply nested", source, 0) from None
     return Condition(source, checked, scope.functions)
 
 
 def type_of_value(value: Any) -> TypeInfo:
     """The kind of a parameter value, for the checker."""
-    from decimal import Decimal
-
-    from ..models.introspect import ANY, BOOL, DATE, NUMBER, STRING
-
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, (int, Decimal)):

@@ -13,7 +13,7 @@ Two kinds of entry:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -128,17 +128,4 @@ BUILTIN_FUNCTIONS: dict[str, Function] = {
         Function("abs", ("number",), "number", lambda x: abs(x), "Absolute value."),
         Function("round", ("number", "number"), "number", _round, "Round half up to n decimal places."),
     )
-}
-
-
-FORM_DOCS: Mapping[str, str] = {
-    "count": "count(list, x -> condition): how many items satisfy the condition.",
-    "any": "any(list, x -> condition): whether at least one item satisfies it.",
-    "all": "all(list, x -> condition): whether every item satisfies it (true for an empty list).",
-    "sum": "sum(list, x -> number): total over the items.",
-    "min": "min(list, x -> value): smallest value (absent for an empty list).",
-    "max": "max(list, x -> value): largest value (absent for an empty list).",
-    "filter": "filter(list, x -> condition): the items that satisfy the condition.",
-    "exists": "exists(path): whether the record gives this field (never absent itself).",
-    "default": "default(expr, fallback): expr, or fallback when expr reads an absent field.",
 }

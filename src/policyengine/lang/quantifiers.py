@@ -14,11 +14,11 @@ from ..errors import EvaluationLimitError
 from .runtime import MISSING, Ctx, Fn
 
 
-# One long function on purpose: these loops are the evaluation hot path, so each form gets
-# its own closure with the body call, the MISSING test and the decision inlined, rather
-# than a shared loop calling per-form helpers on every item.
 def quantifier(name: str, items_fn: Fn, body: Fn, slot: int) -> Fn:
     """The loop for ``name(items, x -> body)``, with ``x`` bound to ``ctx.vars[slot]``."""
+    # long on purpose: these loops are the evaluation hot path, so each form gets its own
+    # closure with the body call, the MISSING test and the decision inlined, rather than a
+    # shared loop calling per-form helpers on every item.
 
     def items_of(ctx: Ctx) -> Any:
         items = items_fn(ctx)

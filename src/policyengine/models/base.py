@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import Location, Problem, RecordError, did_you_mean
+from .introspect import field_type_info
 
 #: Most items accepted in any one list of a record (staff, services, ...).
 MAX_LIST_ITEMS = 10_000
@@ -190,10 +191,6 @@ class Subject(Model):
     name: str | None = field("名称", "Name")
 
 
-def model_fields_of(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
 def validation_error_to_record_error(
     exc: ValidationError, model: type[BaseModel], source: str | None = None
 ) -> RecordError:
@@ -266,8 +263,6 @@ def pydantic_problems(
 
 def _data_loc(loc: tuple[Any, ...], model: type[BaseModel]) -> tuple[Any, ...]:
     """Drop the steps pydantic adds for union members (they are not keys in the data)."""
-    from .introspect import field_type_info
-
     out: list[Any] = []
     info = field_type_info(model)
     for step in loc:
@@ -335,8 +330,6 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class that a validation location points into (for field suggestions)."""
-    from .introspect import field_type_info
-
     info = field_type_info(model)
     for step in loc:
         if info.kind in ("list", "dict"):

@@ -1,36 +1,42 @@
 """Monitoring over event logs: event-time rules from packs' ``monitors:`` (docs/monitoring.md).
 
-Names are imported on first use, because the pack loader imports ``monitor.spec``.
+One module per monitor kind (:mod:`.kinds`), each with its plain-Python and durable-rules run;
+:class:`Monitor` runs a pack's monitors over a log. Names load on first use, so that importing
+one kind does not load the others' backends.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-__all__ = [
-    "Event",
-    "EventType",
-    "Monitor",
-    "MonitorFinding",
-    "default_backend",
-    "durable_available",
-    "read_events",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    "Monitor": "api",
-    "default_backend": "api",
-    "durable_available": "api",
-    "Event": "events",
-    "EventType": "events",
-    "read_events": "events",
-    "MonitorFinding": "plain",
+    "Monitor": ".api",
+    "default_backend": ".api",
+    "durable_available": ".api",
+    "Event": "..models.events",
+    "EventType": "..models.events",
+    "read_events": ".events",
+    "MonitorFinding": ".findings",
+    "MonitorKind": ".kinds.base",
+    "MonitorResult": ".render",
 }
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        from importlib import import_module
-
-        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+        return getattr(import_module(_WHERE[name], __name__), name)
     raise AttributeError(name)
+
+
+if TYPE_CHECKING:
+    from ..models.events import Event as Event
+    from ..models.events import EventType as EventType
+    from .api import Monitor as Monitor
+    from .api import default_backend as default_backend
+    from .api import durable_available as durable_available
+    from .events import read_events as read_events
+    from .findings import MonitorFinding as MonitorFinding
+    from .kinds.base import MonitorKind as MonitorKind
+    from .render import MonitorResult as MonitorResult

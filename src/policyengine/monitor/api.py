@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import PolicyEngineError, Problem
 from ..models.events import Event, parse_events
 from ..outcomes import Outcome
+from ..packs.runtime import Pack
+from ..plugins import get_registry
+from . import durable
 from .events import ordered
-from .plain import MonitorFinding, run_plain
-
-if TYPE_CHECKING:
-    from ..packs.runtime import Pack
+from .findings import MonitorFinding, finding
+from .plain import run_plain
 
 BACKENDS = ("auto", "plain", "durable")
 
 
 def durable_available() -> tuple[bool, str]:
-    from . import durable
-
     return durable.AVAILABLE, durable.IMPORT_ERROR
 
 
@@ -44,9 +46,6 @@ class Monitor:
     def __init__(
         self, packs: Iterable[str | Path | Pack], backend: str = "auto", isolate: bool = True
     ) -> None:
-        from ..packs.runtime import Pack
-        from ..plugins import get_registry
-
         if backend not in BACKENDS:
             raise PolicyEngineError([Problem(f"unknown backend `{backend}`", None, f"use one of {BACKENDS}")])
         if backend == "durable" and not durable_available()[0]:
@@ -104,9 +103,7 @@ def _run_all(packs: list[Pack], backend: str, events: list[Event], until: date) 
         params, _ = pack.params_at(until)
         for mon in pack.monitors:
             if backend == "durable":
-                from .durable import run_durable
-
-                out.extend(run_durable(mon, events, until, params))
+                out.extend(durable.run_durable(mon, events, until, params))
             else:
                 out.extend(run_plain(mon, events, until, params))
     return out
@@ -117,8 +114,6 @@ def _isolated(monitor: Monitor, events: list[Event], until: date) -> list[Monito
     state that durable-rules' C engine accumulates over many runs in one process can crash it
     (a segmentation fault seen after a few runs of different monitors), so no process ever runs
     more than one. Where fork is not available, one spawned child runs them all."""
-    import multiprocessing
-
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
         return _in_child(monitor, events, until)
     out: list[MonitorFinding] = []
@@ -130,10 +125,8 @@ def _isolated(monitor: Monitor, events: list[Event], until: date) -> list[Monito
 
 
 def _run_one(mon: Any, events: list[Event], until: date, params: Any, conn: Any) -> None:
-    from .durable import run_durable
-
     try:
-        conn.send(("ok", run_durable(mon, events, until, params)))
+        conn.send(("ok", durable.run_durable(mon, events, until, params)))
     except BaseException as exc:  # reported, never lost
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -141,10 +134,6 @@ def _run_one(mon: Any, events: list[Event], until: date, params: Any, conn: Any)
 
 
 def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int = 2) -> list[MonitorFinding]:
-    import multiprocessing
-
-    from .findings import finding
-
     ctx = multiprocessing.get_context("fork")
     why_en = "durable-rules crashed twice; the plain backend gives the same findings"
     for _ in range(tries):
@@ -174,8 +163,6 @@ def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int 
 
 def _child(pack_dirs: list[str], events: list[Event], until: date) -> list[MonitorFinding]:
     """Runs in a fresh process: load the packs, run the durable backend."""
-    from ..plugins import get_registry
-
     registry = get_registry()
     return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until)
 
@@ -185,12 +172,6 @@ def _in_child(
 ) -> list[MonitorFinding]:
     """durable-rules' C engine can crash the process it runs in (a segmentation fault that
     depends on what ran before in that process). Run it in a child; retry once if it dies."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    from .findings import finding
-
     dirs = [str(p.path) for p in monitor.packs]
     for _ in range(tries):
         try:

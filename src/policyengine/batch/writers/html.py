@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
-from ..assess import AssessedRow, Summary
-from .writers import VERDICT_ZH, Writer, detail_rows, result_row
+from ...outcomes import ROW_STATUSES
+from ..rows import ResultRow
+from ..summary import Summary
+from .base import Writer
+from .tables import detail_rows, result_row
 
 MAX_ROWS = 500
 
@@ -31,8 +35,6 @@ class Bar:
 
 def bar_chart(bars: list[Bar], title: str, width: int = 640, bar_height: int = 26) -> str:
     """A horizontal bar chart as inline SVG (no script, prints as vectors)."""
-    from xml.sax.saxutils import escape
-
     label_w = 230
     top = 30
     height = top + max(1, len(bars)) * (bar_height + 8) + 10
@@ -63,13 +65,15 @@ def bar_chart(bars: list[Bar], title: str, width: int = 640, bar_height: int = 2
 
 
 class HtmlWriter(Writer):
+    """The report page: summary cards, charts, the table by district, then the details."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: list[list[Any]] = []
         self.details: list[dict[str, Any]] = []
         self.shown = 0
 
-    def write(self, row: AssessedRow) -> None:
+    def write(self, row: ResultRow) -> None:
         if self.shown >= MAX_ROWS:
             return
         self.shown += 1
@@ -79,22 +83,22 @@ class HtmlWriter(Writer):
             self.details.append({"row": result_row(row), "findings": items, "verdict": row.verdict})
 
     def close(self, summary: Summary) -> None:
+        # Jinja2 (the `assess` extra, slow to import) loads only when an HTML report is written
         from jinja2 import Environment, select_autoescape
 
         env = Environment(autoescape=select_autoescape(default=True))
         template = env.from_string(
-            (files("policyengine.io") / "templates" / "report.html").read_text(encoding="utf-8")
+            (files("policyengine.batch.writers") / "templates" / "report.html").read_text(encoding="utf-8")
         )
         data = summary.to_dict()
-        verdict_bars = [
-            Bar(VERDICT_ZH[v], data["verdicts"].get(v, 0), VERDICT_COLOURS[v]) for v in VERDICT_ZH
-        ]
+        labels = {status.value: status.label_zh for status in ROW_STATUSES}
+        verdict_bars = [Bar(labels[v], data["verdicts"].get(v, 0), VERDICT_COLOURS[v]) for v in labels]
         rule_bars = [
             Bar(f"{r['rule']} {r.get('title', '')}", r["count"], "#c62828") for r in data["top_failed_rules"]
         ]
         html = template.render(
             s=data,
-            verdict_zh=VERDICT_ZH,
+            verdict_zh=labels,
             verdict_colours=VERDICT_COLOURS,
             verdict_chart=bar_chart(verdict_bars, "结论分布"),
             rules_chart=bar_chart(rule_bars, "不符合次数最多的规则") if rule_bars else "",

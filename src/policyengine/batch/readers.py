@@ -1,8 +1,9 @@
 """Batch inputs: XLSX (with second sheets), CSV and JSON Lines, read row by row.
 
-Every row comes out as an :class:`InputRow` that knows its sheet and row number as the user
-sees them (header = row 1), so an error can say "sheet 项目, row 17". A row that cannot be
-read still comes out, with its problems, so that no input row is ever lost.
+Every row comes out as an :class:`~policyengine.batch.rows.InputRow` that knows its sheet and
+row number as the user sees them (header = row 1), so an error can say "sheet 项目, row 17". A
+row that cannot be read still comes out, with its problems (:class:`InputProblem`), so that no
+input row is ever lost.
 """
 
 from __future__ import annotations
@@ -18,25 +19,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import Location, Problem, RecordError
+from .rows import InputProblem, InputRow
 from .tabular import PARENT_KEYS, build_header_map, check_headers, row_to_record
 
 INPUT_SUFFIXES = (".xlsx", ".csv", ".jsonl")
-
-
-@dataclass
-class InputRow:
-    """One input row: where it came from, the record it gives, what was wrong with it."""
-
-    index: int
-    sheet: str
-    line: int
-    record: dict[str, Any] | None
-    problems: list[Problem] = field(default_factory=list)
-    #: for list fields filled from second sheets: field → [(sheet, row number), ...] per item
-    child_rows: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-
-    def where(self) -> str:
-        return f"{self.sheet} row {self.line}" if self.sheet else f"line {self.line}"
 
 
 @dataclass
@@ -108,7 +94,7 @@ class Input:
         )
 
     def _prepare_xlsx(self) -> None:
-        try:
+        try:  # openpyxl (the `assess` extra, slow to import) loads only for XLSX input
             from openpyxl import load_workbook
         except ImportError:  # pragma: no cover - the assess extra is missing
             raise RecordError(
@@ -227,30 +213,30 @@ class Input:
                 row.child_rows[table.field_name] = [(table.sheet, n) for n, _ in items]
             elif not rid:
                 row.problems.append(
-                    Problem(
+                    InputProblem(
+                        row.sheet,
+                        row.line,
+                        None,
                         f"该行没有编号,无法匹配工作表“{table.sheet}”中的 {table.field_name}",
-                        Location(row.sheet, row.line),
                         "请填写编号列",
-                        "input",
                     )
                 )
 
-    def orphans(self) -> list[Problem]:
+    def orphans(self) -> list[InputProblem]:
         """Second-sheet rows whose parent id matched no record (call after reading all rows)."""
-        out = []
-        for table in self.children:
-            for key, items in table.groups.items():
-                if key not in table.used:
-                    for n, _ in items:
-                        out.append(
-                            Problem(
-                                f"所属编号“{key or '(空)'}”在主表中不存在,该行未被使用",
-                                Location(table.sheet, n),
-                                "请核对编号,或在主表中补充该记录",
-                                "orphan",
-                            )
-                        )
-        return out
+        return [
+            InputProblem(
+                table.sheet,
+                n,
+                None,
+                f"所属编号“{key or '(空)'}”在主表中不存在,该行未被使用",
+                "请核对编号,或在主表中补充该记录",
+            )
+            for table in self.children
+            for key, items in table.groups.items()
+            if key not in table.used
+            for n, _ in items
+        ]
 
     def _jsonl_rows(self) -> Iterator[InputRow]:
         index = 0
@@ -261,38 +247,17 @@ class Input:
                 try:
                     data = json.loads(line, parse_float=Decimal)
                 except json.JSONDecodeError as exc:
-                    yield InputRow(
-                        index,
-                        "",
-                        n,
-                        None,
-                        [
-                            Problem(
-                                f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                Location(self.path.name, n),
-                                "each line must be one JSON object",
-                                "input",
-                            )
-                        ],
+                    message = f"not valid JSON: {exc.msg} (column {exc.colno})"
+                    problem = InputProblem(
+                        self.path.name, n, None, message, "each line must be one JSON object"
                     )
+                    yield InputRow(index, "", n, None, [problem])
                 else:
                     if isinstance(data, dict):
                         yield InputRow(index, "", n, data)
                     else:
-                        yield InputRow(
-                            index,
-                            "",
-                            n,
-                            None,
-                            [
-                                Problem(
-                                    f"a line must be a JSON object, not {type(data).__name__}",
-                                    Location(self.path.name, n),
-                                    None,
-                                    "input",
-                                )
-                            ],
-                        )
+                        message = f"a line must be a JSON object, not {type(data).__name__}"
+                        yield InputRow(index, "", n, None, [InputProblem(self.path.name, n, None, message)])
                 index += 1
 
     def close(self) -> None:

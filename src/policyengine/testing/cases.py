@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,13 +28,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .._yaml import load_yaml_file, strip_positions, value_pos
+from .._yaml import load_yaml_file, locate, strip_positions, value_pos
 from ..errors import Location, PackError, PolicyEngineError, Problem, did_you_mean
 from ..evaluate.engine import Engine
+from ..evaluate.render import trace_lines
 from ..evaluate.report import Report
 from ..models.base import pydantic_problems
 from ..outcomes import Outcome, Verdict
-from .runtime import Pack
+from ..packs.runtime import Pack
 
 OutcomeName = Literal["pass", "fail", "unknown", "not_applicable", "error"]
 
@@ -112,8 +113,6 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
     lines = path.read_text(encoding="utf-8-sig").split("\n")
 
     def where(loc: tuple[Any, ...]) -> Location:
-        from .._yaml import locate
-
         pos, _ = locate(data, loc)
         if pos is None:
             return Location(str(path))
@@ -125,58 +124,14 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
     except ValidationError as exc:
         raise PackError(pydantic_problems(exc, _CaseFile, where, code="case")) from None
 
-    rule_ids = {r.id for r in pack.rules}
     problems: list[Problem] = []
     cases: list[Case] = []
     for i, c in enumerate(model.cases):
         base = ("cases", i)
-        card_ids = {sc.id for sc in pack.scorecards}
-        for cid in c.expect.scores:
-            if cid not in card_ids:
-                problems.append(
-                    Problem(
-                        f"pack `{pack.id}` has no scorecard `{cid}`",
-                        where((*base, "expect", "scores", cid)),
-                        None,
-                        "case",
-                    )
-                )
-        for rid in c.expect.rules:
-            if rid not in rule_ids:
-                suggestion = did_you_mean(rid, rule_ids)
-                problems.append(
-                    Problem(
-                        f"pack `{pack.id}` has no rule `{rid}`",
-                        where((*base, "expect", "rules", rid)),
-                        f"did you mean `{suggestion}`?" if suggestion else None,
-                        "case",
-                    )
-                )
-        if (c.record is None) == (c.record_file is None):
-            problems.append(
-                Problem("give exactly one of `record:` and `record_file:`", where(base), None, "case")
-            )
+        problems.extend(_unknown_ids(c, pack, base, where))
+        record = _record_of(c, path, base, where, problems)
+        if record is None:
             continue
-        if c.record is not None:
-            record = strip_positions(c.record)
-        else:
-            target = (path.parent / str(c.record_file)).resolve()
-            try:
-                loaded = load_yaml_file(target)
-            except PackError as exc:
-                problems.extend(exc.problems)
-                continue
-            record = strip_positions(loaded)
-        if c.patch:
-            record = deep_merge(record, strip_positions(c.patch))
-        if c.set:
-            for key, value in c.set.items():
-                try:
-                    set_path(record, key, strip_positions(value))
-                except (KeyError, IndexError, TypeError) as exc:
-                    problems.append(
-                        Problem(f"cannot set `{key}`: {exc}", where((*base, "set", key)), None, "case")
-                    )
         pos = value_pos(data, base)
         cases.append(
             Case(
@@ -192,6 +147,70 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
     if problems:
         raise PackError(problems)
     return cases
+
+
+Where = Callable[[tuple[Any, ...]], Location]
+
+
+def _unknown_ids(c: _Case, pack: Pack, base: tuple[Any, ...], where: Where) -> list[Problem]:
+    """Expectations naming a scorecard or rule the pack does not have."""
+    problems = []
+    card_ids = {sc.id for sc in pack.scorecards}
+    for cid in c.expect.scores:
+        if cid not in card_ids:
+            problems.append(
+                Problem(
+                    f"pack `{pack.id}` has no scorecard `{cid}`",
+                    where((*base, "expect", "scores", cid)),
+                    None,
+                    "case",
+                )
+            )
+    rule_ids = {r.id for r in pack.rules}
+    for rid in c.expect.rules:
+        if rid not in rule_ids:
+            suggestion = did_you_mean(rid, rule_ids)
+            problems.append(
+                Problem(
+                    f"pack `{pack.id}` has no rule `{rid}`",
+                    where((*base, "expect", "rules", rid)),
+                    f"did you mean `{suggestion}`?" if suggestion else None,
+                    "case",
+                )
+            )
+    return problems
+
+
+def _record_of(
+    c: _Case, path: Path, base: tuple[Any, ...], where: Where, problems: list[Problem]
+) -> Any | None:
+    """The case's record: given inline or in a file, then patched and set; None if unusable."""
+    if (c.record is None) == (c.record_file is None):
+        problems.append(
+            Problem("give exactly one of `record:` and `record_file:`", where(base), None, "case")
+        )
+        return None
+    if c.record is not None:
+        record = strip_positions(c.record)
+    else:
+        target = (path.parent / str(c.record_file)).resolve()
+        try:
+            loaded = load_yaml_file(target)
+        except PackError as exc:
+            problems.extend(exc.problems)
+            return None
+        record = strip_positions(loaded)
+    if c.patch:
+        record = deep_merge(record, strip_positions(c.patch))
+    if c.set:
+        for key, value in c.set.items():
+            try:
+                set_path(record, key, strip_positions(value))
+            except (KeyError, IndexError, TypeError) as exc:
+                problems.append(
+                    Problem(f"cannot set `{key}`: {exc}", where((*base, "set", key)), None, "case")
+                )
+    return record
 
 
 def deep_merge(base: Any, patch: Any) -> Any:
@@ -280,7 +299,6 @@ def run_pack_cases(pack: Pack) -> Iterator[CaseResult]:
 
 def describe_failure(result: CaseResult) -> str:
     """Expected vs actual for each mismatching rule, with the trace."""
-    from ..evaluate.render import trace_lines
 
     case = result.case
     lines = [f"{case.file}:{case.line}: case {case.name!r}"]

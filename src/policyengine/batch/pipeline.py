@@ -1,0 +1,138 @@
+"""Evaluating rows, in this process or in ``--jobs`` worker processes, in input order.
+
+Rows are read, evaluated and written one chunk at a time, so memory stays flat whatever the
+number of rows. A row that cannot be read or validated is kept, with its sheet, row number
+and reasons, and comes out as ``invalid``: no input row is ever lost.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Any
+
+from ..errors import PolicyEngineError, Problem
+from ..evaluate.engine import Engine
+from .readers import Input
+from .rows import InputProblem, ResultRow, WorkItem
+
+#: Rows per worker per round; at most two rounds are in flight.
+CHUNK = 256
+
+_ITEM = re.compile(r"^(\w+)\[(\d+)\]\.?(.*)$")
+
+
+def evaluate_item(engine: Engine, item: WorkItem) -> ResultRow:
+    """One row through the engine; a record the models reject gives its problems instead."""
+    row = item.row
+    errors = list(row.problems)
+    report = None
+    if row.record is not None and not errors:
+        try:
+            report = engine.evaluate(row.record, as_of=item.as_of, trace=False, kind=item.kind)
+        except PolicyEngineError as exc:
+            errors.extend(_locate(p, row.sheet, row.line, row.child_rows) for p in exc.problems)
+    elif row.record is None and not errors:
+        errors.append(InputProblem(row.sheet, row.line, None, "empty row"))
+    given = row.record or {}
+    return ResultRow(
+        row.index,
+        row.sheet,
+        row.line,
+        report,
+        errors,
+        area_of(row.record),
+        _text_or_none(given.get("id")),
+        _text_or_none(given.get("name")),
+    )
+
+
+def _locate(
+    problem: Problem, sheet: str, line: int, child_rows: dict[str, list[tuple[str, int]]]
+) -> InputProblem:
+    """A record error as sheet/row/field; items from a second sheet point at their own row."""
+    path = problem.location.path if problem.location else None
+    if path:
+        m = _ITEM.match(path)
+        if m and m.group(1) in child_rows and int(m.group(2)) < len(child_rows[m.group(1)]):
+            child_sheet, child_line = child_rows[m.group(1)][int(m.group(2))]
+            return InputProblem(child_sheet, child_line, m.group(3) or None, problem.message, problem.hint)
+    return InputProblem(sheet, line, path, problem.message, problem.hint)
+
+
+def area_of(record: dict[str, Any] | None) -> str | None:
+    """The county (or city, or province) a record names, for the table by district."""
+    region = (record or {}).get("region") or {}
+    if isinstance(region, dict):
+        value = region.get("county") or region.get("city") or region.get("province")
+        return str(value) if value else None
+    return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# -- worker processes ----------------------------------------------------------------------
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(packs: Sequence[str | Path]) -> None:
+    global _worker_engine
+    _worker_engine = Engine.from_packs(packs)
+
+
+def _worker(item: WorkItem) -> ResultRow:
+    assert _worker_engine is not None
+    return evaluate_item(_worker_engine, item).for_transfer()
+
+
+def assess(
+    packs: Sequence[str | Path],
+    source: Input,
+    *,
+    as_of: date,
+    kind: str | None,
+    jobs: int = 1,
+    engine: Engine | None = None,
+    on_row: Callable[[ResultRow], None] | None = None,
+) -> Iterator[ResultRow]:
+    """Evaluate every row of ``source``; yields rows in input order.
+
+    ``engine``, when given, must be built from ``packs``; it saves loading them again in this
+    process (workers always load their own).
+    """
+    items = (WorkItem(row, kind, as_of) for row in source.rows())
+    if jobs <= 1:
+        engine = engine or Engine.from_packs(packs)
+        results: Iterator[ResultRow] = (evaluate_item(engine, item) for item in items)
+    else:
+        results = _in_workers(packs, items, jobs)
+    for result in results:
+        if on_row:
+            on_row(result)
+        yield result
+
+
+def _in_workers(packs: Sequence[str | Path], items: Iterator[WorkItem], jobs: int) -> Iterator[ResultRow]:
+    # Workers evaluate one chunk while this process reads the next and writes the last:
+    # at most two chunks are in flight, so memory stays flat.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs),)) as pool:
+
+        def submit() -> AsyncResult[list[ResultRow]] | None:
+            chunk = [x for _, x in zip(range(CHUNK * jobs), items, strict=False)]
+            if not chunk:
+                return None
+            return pool.map_async(_worker, chunk, chunksize=max(1, len(chunk) // (jobs * 2)))
+
+        pending = submit()
+        while pending is not None:
+            following = submit()
+            yield from pending.get()
+            pending = following

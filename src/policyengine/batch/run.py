@@ -1,0 +1,129 @@
+"""A whole batch run, as ``policyengine assess`` does it: load the packs, settle the kind of
+record, open the input and the outputs, evaluate every row, and close (or abort) the outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import PolicyEngineError, Problem
+from ..evaluate.engine import Engine
+from .pipeline import assess
+from .readers import Input
+from .summary import Summary
+from .tabular import load_mapping
+from .writers.registry import open_writer
+
+
+class ProgressBar(Protocol):
+    """What shows a run's progress: told of each row, then stopped."""
+
+    def advance(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+#: Starts a progress display, given the number of rows the input holds (None if unknown).
+ProgressFactory = Callable[[int | None], ProgressBar]
+
+
+def run_assessment(
+    packs: Sequence[str | Path],
+    input_path: Path,
+    outs: Sequence[Path],
+    *,
+    as_of: date | None = None,
+    kind: str | None = None,
+    jobs: int = 1,
+    mapping: Path | None = None,
+    sheets: Sequence[str] = (),
+    progress: ProgressFactory | None = None,
+) -> Summary:
+    """Assess every row of ``input_path`` under ``packs`` and write each of ``outs`` (the
+    writer is chosen by suffix). ``kind`` defaults to the only kind the packs check (JSONL
+    rows may say their own); ``as_of`` to today; ``mapping`` is a ``表头: field.path`` YAML
+    file; ``sheets`` are second tables for CSV input as ``--sheet`` gives them
+    (``"staff=staff.csv"``). Raises :class:`PolicyEngineError` for unusable input before any
+    row is evaluated; if the run fails later, every output is removed.
+    """
+    if jobs < 1:
+        raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
+    engine = Engine.from_packs(packs)  # load and check the packs before reading anything
+    kind = _resolve_kind(engine, kind, input_path)
+    model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
+    source = Input(input_path, model, load_mapping(mapping) if mapping else None, parse_sheets(sheets))
+    writers = [open_writer(out) for out in outs]
+    summary = Summary(as_of=as_of or date.today())
+    bar = progress(source.total) if progress is not None else None
+    try:
+        rows = assess(
+            [str(p) for p in packs], source, as_of=summary.as_of, kind=kind, jobs=jobs, engine=engine
+        )
+        for row in rows:
+            summary.add(row)
+            for w in writers:
+                w.write(row)
+            if bar is not None:
+                bar.advance()
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.stop()
+        source.close()
+    summary.add_errors(source.orphans())
+    for w in writers:
+        w.close(summary)
+    return summary
+
+
+def _resolve_kind(engine: Engine, kind: str | None, input_path: Path) -> str | None:
+    """The kind the rows are: as given, else the only one the packs check (JSONL rows may
+    each name their own)."""
+    if kind is None and input_path.suffix.lower() != ".jsonl":
+        kinds = engine.subject_kinds()
+        if len(kinds) != 1:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        f"the packs check several kinds of record ({', '.join(kinds)})",
+                        None,
+                        "say which this input holds with --kind",
+                        "usage",
+                    )
+                ]
+            )
+        kind = kinds[0]
+    if kind is not None and kind not in engine.subjects:
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"unknown kind `{kind}`",
+                    None,
+                    f"use one of {', '.join(sorted(engine.subjects))}",
+                    "usage",
+                )
+            ]
+        )
+    return kind
+
+
+def parse_sheets(specs: Sequence[str]) -> dict[str, Path]:
+    """``FIELD=FILE`` specs (``staff=staff.csv``) as ``{field: path}``."""
+    sheets = {}
+    for spec in specs:
+        name, _, file = spec.partition("=")
+        if not file:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        f"--sheet {spec!r} is not FIELD=FILE", None, "e.g. --sheet staff=staff.csv", "usage"
+                    )
+                ]
+            )
+        sheets[name] = Path(file)
+    return sheets

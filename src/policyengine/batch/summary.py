@@ -1,0 +1,120 @@
+"""The run's summary: counts built up row by row, for the writers and the console."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..outcomes import ROW_STATUSES, Outcome, Verdict
+from .rows import InputProblem, ResultRow
+
+#: Input errors the console lists before saying how many more there are.
+CONSOLE_ERRORS = 10
+
+
+@dataclass
+class Summary:
+    """Counts built up row by row (constant memory apart from the capped error list)."""
+
+    as_of: date
+    packs: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    failed_rules: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unknown_rules: Counter[tuple[str, str]] = field(default_factory=Counter)
+    rule_info: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    by_area: dict[str, Counter[str]] = field(default_factory=dict)
+    grades: dict[str, Counter[str]] = field(default_factory=dict)
+    score_sums: dict[str, Decimal] = field(default_factory=dict)
+    score_counts: Counter[str] = field(default_factory=Counter)
+    errors: list[InputProblem] = field(default_factory=list)
+    error_count: int = 0
+    max_errors_kept: int = 1000
+
+    def add_errors(self, errors: Iterable[InputProblem]) -> None:
+        """Count input errors; keep the first `max_errors_kept` for reports."""
+        for e in errors:
+            self.error_count += 1
+            if len(self.errors) < self.max_errors_kept:
+                self.errors.append(e)
+
+    def add(self, row: ResultRow) -> None:
+        self.rows += 1
+        self.verdicts[row.verdict] += 1
+        self.add_errors(row.errors)
+        self.by_area.setdefault(row.area or "(未填地区)", Counter())[row.verdict] += 1
+        report = row.notable
+        if report is None:
+            return
+        if not self.packs:
+            self.packs = report["packs"]
+        for f in report["findings"]:
+            self._add_finding(f)
+        for s in report.get("scores", []):
+            card = s["scorecard"]
+            grade = s["grade"]["zh"] if s["grade"] else "—"
+            self.grades.setdefault(card, Counter())[grade] += 1
+            self.score_sums[card] = self.score_sums.get(card, Decimal(0)) + Decimal(s["score"])
+            self.score_counts[card] += 1
+
+    def _add_finding(self, f: dict[str, Any]) -> None:
+        key = (f["pack"], f["rule"])
+        if f["outcome"] == Outcome.FAIL:
+            self.failed_rules[key] += 1
+        elif f["outcome"] in (Outcome.UNKNOWN, Outcome.ERROR):
+            self.unknown_rules[key] += 1
+        else:
+            return
+        if key not in self.rule_info:
+            self.rule_info[key] = {
+                "title": f["title"]["zh"],
+                "clause": f["citation"]["clause"],
+                "document": f["citation"]["document"] or "",
+                "severity": f["severity"],
+            }
+
+    @property
+    def all_compliant(self) -> bool:
+        """Every row compliant and no input error: the run's exit code is 0."""
+        return self.rows == self.verdicts.get(Verdict.COMPLIANT.value, 0) and not self.error_count
+
+    def top_failed(self, n: int = 10) -> list[dict[str, Any]]:
+        return [
+            {"pack": k[0], "rule": k[1], "count": c, **self.rule_info.get(k, {})}
+            for k, c in self.failed_rules.most_common(n)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "packs": self.packs,
+            "rows": self.rows,
+            "verdicts": dict(self.verdicts),
+            "top_failed_rules": self.top_failed(),
+            "by_area": {k: dict(v) for k, v in sorted(self.by_area.items())},
+            "scores": {
+                card: {
+                    "mean": str((self.score_sums[card] / self.score_counts[card]).quantize(Decimal("0.1"))),
+                    "grades": dict(self.grades.get(card, {})),
+                }
+                for card in self.score_counts
+            },
+            "input_errors": self.error_count,
+        }
+
+    def console_lines(self, outs: Sequence[Path]) -> list[str]:
+        """What ``policyengine assess`` prints when it is done."""
+        counts = "  ".join(f"{s.label_zh} {self.verdicts.get(s.value, 0)}" for s in ROW_STATUSES)
+        lines = [f"{self.rows} 条记录:{counts}"]
+        if self.error_count:
+            lines.append(f"输入错误 {self.error_count} 处(行仍保留在结果中,结论为“无法读取”):")
+            lines.extend(f"  {e.text_zh(hint=False)}" for e in self.errors[:CONSOLE_ERRORS])
+            if self.error_count > CONSOLE_ERRORS:
+                lines.append(f"  …… 其余 {self.error_count - CONSOLE_ERRORS} 处见输出文件")
+        lines.extend(f"已写入 {out}" for out in outs)
+        return lines

@@ -1,0 +1,74 @@
+"""JUnit XML output: a test case per input row, for a bureau's CI or data pipeline."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from ...outcomes import Outcome, Severity
+from ..rows import ResultRow
+from ..summary import Summary
+from .base import Writer
+from .tables import errors_text
+
+
+class JunitWriter(Writer):
+    """A failure for each non-compliant row, an error for each unreadable one, skipped for a
+    row with undecided rules. Test cases go to a temporary file until the counts are known."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+    def write(self, row: ResultRow) -> None:
+        rep = row.notable or {}
+        subj = rep.get("subject", {})
+        name = subj.get("id") or row.record_id or subj.get("name") or row.record_name or row.where()
+        self.counts["tests"] += 1
+        self.body.write(
+            f"  <testcase classname={quoteattr(subj.get('kind', 'record'))} name={quoteattr(str(name))}>\n"
+        )
+        if row.notable is None:
+            self.counts["errors"] += 1
+            self.body.write(
+                f"    <error message={quoteattr('无法读取:' + row.where())}>"
+                f"{escape(errors_text(row.errors))}</error>\n"
+            )
+        else:
+            self._outcome(rep["findings"])
+        self.body.write("  </testcase>\n")
+
+    def _outcome(self, findings: list[dict[str, Any]]) -> None:
+        failed = [f for f in findings if f["outcome"] == Outcome.FAIL and f["severity"] == Severity.ERROR]
+        unknown = [f for f in findings if f["outcome"] in (Outcome.UNKNOWN, Outcome.ERROR)]
+        if failed:
+            self.counts["failures"] += 1
+            text = "\n".join(f"{f['rule']}: {f['message']['zh']} ({f['citation']['clause']})" for f in failed)
+            self.body.write(
+                f"    <failure message={quoteattr(f'{len(failed)} 条规则不符合')}>{escape(text)}</failure>\n"
+            )
+        elif unknown:
+            self.counts["skipped"] += 1
+            text = ", ".join(f["rule"] for f in unknown)
+            self.body.write(f"    <skipped message={quoteattr('数据不足:' + text)}/>\n")
+
+    def close(self, summary: Summary) -> None:
+        c = self.counts
+        with self.path.open("w", encoding="utf-8") as fh:
+            fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+            fh.write(
+                f'<testsuite name="policyengine" tests="{c["tests"]}" failures="{c["failures"]}" '
+                f'errors="{c["errors"]}" skipped="{c["skipped"]}" '
+                f"timestamp={quoteattr(summary.as_of.isoformat())}>\n"
+            )
+            self.body.seek(0)
+            for chunk in iter(lambda: self.body.read(1 << 16), ""):
+                fh.write(chunk)
+            fh.write("</testsuite>\n")
+        self.body.close()
+
+    def release(self) -> None:
+        self.body.close()

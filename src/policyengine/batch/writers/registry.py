@@ -1,0 +1,28 @@
+"""Opening a batch output by its file's suffix, from the writers the plugins register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...errors import Location, PolicyEngineError, Problem
+from ...plugins import default_batch_writers
+from .base import Writer
+
+
+def open_writer(path: Path) -> Writer:
+    """The writer registered for ``path``'s suffix (case-insensitive), opened on ``path``."""
+    suffix = path.suffix.lower()
+    factories = default_batch_writers()
+    factory = factories.get(suffix)
+    if factory is None:
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"cannot write {suffix or 'this kind of'} files",
+                    Location(str(path)),
+                    f"give --out a name ending in one of {', '.join(factories)} (.xml is JUnit)",
+                    "usage",
+                )
+            ]
+        )
+    return factory(path)

@@ -1,0 +1,122 @@
+"""The tables XLSX, CSV and HTML share: the results (one row per input row), the details
+(each finding that is neither pass nor not_applicable, with its clause) and the input errors.
+
+They read a row's ``notable`` view, so a row from a worker process is never decoded whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...outcomes import Outcome, status_label
+from ..rows import QUIET, InputProblem, ResultRow
+
+__all__ = [
+    "DETAIL_HEADERS",
+    "ERROR_HEADERS",
+    "RESULT_HEADERS",
+    "detail_rows",
+    "error_row",
+    "errors_text",
+    "result_row",
+]
+
+RESULT_HEADERS = [
+    "序号",
+    "工作表",
+    "行号",
+    "编号",
+    "名称",
+    "地区",
+    "结论",
+    "得分",
+    "等级",
+    "不符合条数",
+    "数据不足条数",
+    "不符合的规则",
+    "数据不足的规则",
+    "输入错误",
+]
+DETAIL_HEADERS = [
+    "序号",
+    "编号",
+    "名称",
+    "政策包",
+    "规则",
+    "规则名称",
+    "结果",
+    "级别",
+    "说明",
+    "依据文件",
+    "条款",
+    "原文",
+]
+ERROR_HEADERS = ["工作表", "行号", "字段", "问题", "建议"]
+
+_UNDECIDED = (Outcome.UNKNOWN, Outcome.ERROR)
+
+
+def result_row(row: ResultRow) -> list[Any]:
+    """One row of the results table (the same columns in XLSX, CSV and HTML)."""
+    rep = row.notable or {}
+    subj = rep.get("subject", {})
+    findings = rep.get("findings", [])
+    failed = [f for f in findings if f["outcome"] == Outcome.FAIL]
+    unknown = [f for f in findings if f["outcome"] in _UNDECIDED]
+    scores = rep.get("scores", [])
+    score = "; ".join(f"{s['score']}/{s['total']}" for s in scores)
+    grade = "; ".join((s["grade"] or {}).get("zh", "—") for s in scores)
+    return [
+        row.index + 1,
+        row.sheet,
+        row.line,
+        subj.get("id") or row.record_id,
+        subj.get("name") or row.record_name,
+        row.area,
+        status_label(row.verdict),
+        score,
+        grade,
+        len(failed),
+        len(unknown),
+        "\n".join(f"{f['rule']} {f['message']['zh']}({f['citation']['clause']})" for f in failed),
+        "\n".join(f"{f['rule']} {f['message']['zh']}" for f in unknown),
+        errors_text(row.errors),
+    ]
+
+
+def detail_rows(row: ResultRow) -> list[list[Any]]:
+    """One row of the details table per finding that is neither pass nor not_applicable."""
+    rep = row.notable or {}
+    subj = rep.get("subject", {})
+    out = []
+    for f in rep.get("findings", []):
+        if f["outcome"] in QUIET:
+            continue
+        c = f["citation"]
+        out.append(
+            [
+                row.index + 1,
+                subj.get("id"),
+                subj.get("name"),
+                f["pack"],
+                f["rule"],
+                f["title"]["zh"],
+                Outcome(f["outcome"]).label_zh,
+                f["severity"],
+                f["message"]["zh"],
+                c["document"],
+                c["clause"],
+                c["quote"],
+            ]
+        )
+    return out
+
+
+def error_row(e: InputProblem) -> list[Any]:
+    """One row of the input-errors table."""
+    return [e.sheet, e.row, e.field, e.message, e.hint]
+
+
+def errors_text(errors: list[InputProblem]) -> str:
+    """A row's input errors, one a line."""
+    return "\n".join(e.text_zh() for e in errors)

@@ -1,0 +1,60 @@
+"""``policyengine evaluate``, ``compare`` and ``monitor``: records and event logs against packs."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from ..compare import compare
+from ..evaluate.engine import Engine
+from ..io import read_records
+from ..monitor.api import Monitor
+from ..monitor.events import read_events
+from ..monitor.render import MonitorResult
+from ..outcomes import Verdict
+from ..plugins import default_compare_formats, default_formats, default_monitor_formats
+from .output import emit, pick_format
+from .parser import EXIT_FINDINGS, EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    render = pick_format(default_formats(), args.format)
+    engine = Engine.from_packs(args.pack)
+    as_of = args.as_of or date.today()
+    records = list(read_records(args.file))
+    reports = [
+        engine.evaluate(rec, as_of=as_of, trace=not args.no_trace, kind=args.kind, source=label)
+        for label, rec in records
+    ]
+    if args.format == "json" and len(reports) != 1:
+        text = "[\n" + ",\n".join(render(r, args.lang) for r in reports) + "\n]"
+    else:
+        text = "\n".join(render(r, args.lang) for r in reports)
+    emit(text, args.out)
+    ok = all(r.verdict is Verdict.COMPLIANT for r in reports)
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    render = pick_format(default_compare_formats(), args.format)
+    records = list(read_records(args.file))
+    as_of = args.as_of or date.today()
+    ok = True
+    for label, record in records:
+        result = compare(args.pack, record, as_of=as_of, kind=args.kind, source=label)
+        ok = ok and result.all_compliant
+        emit(render(result, args.lang))
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    render = pick_format(default_monitor_formats(), args.format)
+    monitor = Monitor(args.pack, backend=args.backend)
+    events = read_events(args.events)
+    monitor.feed(events, args.events.name)
+    if args.until:
+        monitor.advance(args.until)
+    until = args.until or (max(e.date for e in events) if events else None)
+    result = MonitorResult.of(monitor.backend, until, len(events), monitor.findings(), args.all)
+    emit(render(result, args.lang), args.out)
+    return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -1,0 +1,152 @@
+"""The command line's arguments. Building the parser imports nothing heavy: ``--help`` and
+``--version`` answer without loading the models, the grammar or any pack."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+from .. import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+EPILOG = "Exit codes: 0 compliant, 1 non-compliant or incomplete, 2 bad input or pack."
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _pack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack",
+        "-p",
+        action="append",
+        required=True,
+        metavar="ID",
+        help="pack id or directory (repeat for several)",
+    )
+
+
+def _default_backend() -> str:
+    """The backend ``auto`` picks, found without importing durable-rules (``--help`` stays light)."""
+    return "durable" if importlib.util.find_spec("durable_rules_engine") is not None else "plain"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="policyengine",
+        description="Check social-work stations and projects against policy packs.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--version", action="version", version=f"policyengine {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _pack_commands(sub)
+    _evaluate(sub)
+    _assess(sub)
+    _compare(sub)
+    _monitor(sub)
+    test = sub.add_parser("test", help="run packs' YAML test cases")
+    test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
+    test.add_argument("--verbose", "-v", action="store_true", help="list every case")
+    schema = sub.add_parser("schema", help="print a JSON Schema (for editors and pipelines)")
+    schema.add_argument(
+        "target",
+        nargs="?",
+        help="pack, report, events, or a subject kind (station, project, …); "
+        "without one, lists what there is",
+    )
+    return p
+
+
+def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    packs = sub.add_parser("packs", help="list installed packs")
+    packs.add_argument("--format", choices=("table", "json"), default="table")
+    pack = sub.add_parser("pack", help="show one pack")
+    pack_sub = pack.add_subparsers(dest="pack_command", metavar="show")
+    show = pack_sub.add_parser("show", help="parameters, rules and sources of a pack")
+    show.add_argument("pack", help="pack id or directory")
+    show.add_argument("--as-of", type=parse_date, default=None, help="parameter values on this date")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    val = sub.add_parser("validate", help="check pack directories (and their test cases)")
+    val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
+
+
+def _evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ev = sub.add_parser("evaluate", help="evaluate a record file against packs")
+    _pack_option(ev)
+    ev.add_argument("file", type=Path, metavar="FILE", help="record file: .yaml .yml .json .jsonl")
+    ev.add_argument(
+        "--as-of", type=parse_date, default=None, help="evaluation date, YYYY-MM-DD (default: today)"
+    )
+    ev.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ev.add_argument("--kind", default=None, help="subject kind if the record has no `kind:`")
+    ev.add_argument("--no-trace", action="store_true", help="leave traces out of the report")
+    ev.add_argument("--out", "-o", type=Path, default=None, help="write here instead of stdout")
+
+
+def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    asm = sub.add_parser("assess", help="assess a spreadsheet or JSON Lines file of records in batch")
+    _pack_option(asm)
+    asm.add_argument("input", type=Path, metavar="INPUT", help="records: .xlsx, .csv or .jsonl")
+    asm.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="OUTPUT",
+        help="results: .xlsx .csv .jsonl .html, .xml for JUnit, or a plugin's (repeat for several)",
+    )
+    asm.add_argument("--as-of", type=parse_date, default=None, help="evaluation date (default: today)")
+    asm.add_argument("--kind", default=None, help="subject kind (default: the only one the packs check)")
+    asm.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    asm.add_argument("--mapping", type=Path, default=None, help="YAML file: 表头: field.path")
+    asm.add_argument(
+        "--sheet",
+        action="append",
+        default=[],
+        metavar="FIELD=FILE.csv",
+        help="for CSV input: a second table, e.g. staff=staff.csv",
+    )
+    asm.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmp = sub.add_parser("compare", help="one record under several packs, side by side")
+    _pack_option(cmp)
+    cmp.add_argument("file", type=Path, metavar="FILE")
+    cmp.add_argument("--as-of", type=parse_date, default=None)
+    cmp.add_argument("--kind", default=None)
+    cmp.add_argument("--format", "-f", default="table", help="table, markdown, json, or a plugin's")
+    cmp.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def _monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mon = sub.add_parser(
+        "monitor",
+        help="check an event log against packs' monitors",
+        description=f"Event-time rules over an event log. Default backend here: {_default_backend()} "
+        "(durable-rules where it is installed, otherwise plain Python; both give the same findings).",
+    )
+    _pack_option(mon)
+    mon.add_argument("events", type=Path, metavar="EVENTS", help="events: .jsonl or .csv")
+    mon.add_argument(
+        "--until",
+        type=parse_date,
+        default=None,
+        help="the log is complete up to this day (default: the last event's day)",
+    )
+    mon.add_argument("--backend", choices=("auto", "plain", "durable"), default="auto")
+    mon.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
+    mon.add_argument("--lang", choices=("zh", "en"), default="zh")
+    mon.add_argument("--all", action="store_true", help="also list passing findings")
+    mon.add_argument("--out", "-o", type=Path, default=None)

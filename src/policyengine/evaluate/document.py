@@ -1,0 +1,117 @@
+"""The report's JSON shape (``policyengine.report/1``) as typed models.
+
+:meth:`Report.to_dict` builds the JSON on the fast path; these models describe the same shape
+field by field, so that the published JSON Schema (``policyengine schema report``) is generated
+from types, never written by hand, and a test holds every report against them. Money and
+other exact numbers travel as decimal strings (``"156.3"``), dates as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..outcomes import Outcome, Severity, Verdict
+from .report import REPORT_SCHEMA
+
+#: An exact number as text: what :func:`policyengine.evaluate.report.jsonable` makes of a Decimal.
+DecimalText = Field(pattern=r"^-?\d+(\.\d+)?$", description="exact decimal number, as text")
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Doc):
+    zh: str = Field(description="中文")
+    en: str = Field(description="English")
+
+
+class CitationDoc(_Doc):
+    source: str | None = Field(description="the pack's id for the source document")
+    document: str | None = Field(description="the document's title")
+    clause: str = Field(description="the clause, as the document numbers it")
+    quote: str | None = Field(description="the clause's words")
+
+
+class TraceDoc(_Doc):
+    """One decision of a condition: what was compared, with which values."""
+
+    text: str
+    op: str
+    left: Any = Field(description="a value as JSON: exact numbers as text, dates as YYYY-MM-DD")
+    right: Any
+    result: bool | None = Field(description="null when a side was absent")
+
+
+class FindingDoc(_Doc):
+    pack: str
+    rule: str
+    title: Bilingual
+    outcome: Outcome
+    severity: Severity
+    message: Bilingual
+    citation: CitationDoc
+    trace: list[TraceDoc]
+    missing: list[str] = Field(description="facts the rule needed and the record lacks")
+    error: str | None
+
+
+class IndicatorScoreDoc(_Doc):
+    dimension: str
+    indicator: str
+    title: Bilingual
+    points: str = DecimalText
+    max_points: str = DecimalText
+    status: Literal["scored", "unknown"]
+    why: Bilingual
+
+
+class ScoreDoc(_Doc):
+    pack: str
+    scorecard: str
+    title: Bilingual
+    total: str = DecimalText
+    score: str = DecimalText
+    grade: Bilingual | None
+    complete: bool = Field(description="false when an indicator lacked data")
+    weights_from: Bilingual
+    indicators: list[IndicatorScoreDoc]
+
+
+class SubjectDoc(_Doc):
+    kind: str
+    id: str | None
+    name: str | None
+
+
+class PackRefDoc(_Doc):
+    id: str
+    version: str
+    content_hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    title: dict[str, str]
+
+
+class ReportDocument(_Doc):
+    """Everything the packs concluded about one subject on one date."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, title=f"policyengine report ({REPORT_SCHEMA})", populate_by_name=True
+    )
+
+    schema_: Literal["policyengine.report/1"] = Field(alias="schema")
+    subject: SubjectDoc
+    packs: list[PackRefDoc]
+    as_of: date
+    verdict: Verdict
+    counts: dict[Outcome, int] = Field(description="findings by outcome")
+    findings: list[FindingDoc]
+    scores: list[ScoreDoc]
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a report, generated from :class:`ReportDocument`."""
+    schema = ReportDocument.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,0 +1,98 @@
+"""A monitor run's result and its renderings (``policyengine monitor --format``): JSON,
+Markdown and a terminal table, registered as the built-in monitor formats."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from io import StringIO
+from typing import Any
+
+from ..outcomes import Outcome
+from .findings import MonitorFinding
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """What one monitor run concluded: the findings to show, and counts over all of them."""
+
+    backend: str
+    until: date | None
+    events: int
+    findings: tuple[MonitorFinding, ...]  # the findings shown (all, or those not passing)
+    counts: dict[str, int]  # every finding, by outcome
+
+    @classmethod
+    def of(
+        cls, backend: str, until: date | None, events: int, findings: list[MonitorFinding], show_all: bool
+    ) -> MonitorResult:
+        shown = findings if show_all else [f for f in findings if f.outcome is not Outcome.PASS]
+        counts = {
+            o: sum(1 for f in findings if f.outcome.value == o) for o in ("pass", "fail", "unknown", "error")
+        }
+        return cls(backend, until, events, tuple(shown), counts)
+
+    @property
+    def ok(self) -> bool:
+        """No finding failed or could not be evaluated."""
+        return not (self.counts["fail"] or self.counts["error"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "until": self.until.isoformat() if self.until else None,
+            "events": self.events,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def render_json(result: MonitorResult, lang: str = "zh") -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+
+
+def render_markdown(result: MonitorResult, lang: str = "zh") -> str:
+    zh = lang != "en"
+    lines = [
+        f"# {'监测结果' if zh else 'Monitoring'} ({result.backend}, {result.until})",
+        "",
+        "| monitor | outcome | message | clause | events |",
+        "|---|---|---|---|---|",
+    ]
+    for f in result.findings:
+        lines.append(
+            f"| `{f.monitor}` | {f.outcome.label_zh if zh else f.outcome.value} | "
+            f"{f.message['zh' if zh else 'en']} | {f.citation.clause} | {', '.join(f.events)} |"
+        )
+    return "\n".join(lines)
+
+
+def render_table(result: MonitorResult, lang: str = "zh") -> str:
+    from rich.console import Console  # the terminal table only: rich loads when it is asked for
+    from rich.table import Table
+
+    zh = lang != "en"
+    table = Table(
+        "monitor",
+        "结果" if zh else "outcome",
+        "说明" if zh else "message",
+        "依据" if zh else "clause",
+        "事件" if zh else "events",
+        expand=True,
+    )
+    for f in result.findings:
+        table.add_row(
+            f.monitor,
+            f.outcome.label_zh if zh else f.outcome.value,
+            f.message["zh" if zh else "en"],
+            f.citation.clause,
+            "\n".join(f.events),
+        )
+    console = Console(width=140, record=True, file=StringIO())
+    console.print(f"{result.events} events, until {result.until}, backend {result.backend}")
+    console.print(table)
+    console.print("  ".join(f"{k} {v}" for k, v in result.counts.items()))
+    return console.export_text()
+
+
+FORMATS = {"json": render_json, "markdown": render_markdown, "table": render_table}
