@@ -112,33 +112,15 @@ def test_several_packs_side_by_side() -> None:
     assert report.verdict is Verdict.NON_COMPLIANT
 
 
-# Rules that cannot reach one outcome by construction, and why (also in the packs' READMEs).
-# fmt: off
-UNREACHABLE = {
-    ("sichuan", "project.provincial_subsidy", "unknown"):
-        "applies only when a subsidy is recorded (when: exists(...)): absence means no subsidy",
-    ("sichuan_renshou", "park.stages", "fail"):
-        "the model admits only the four stages, so the rule can only pass or be unknown",
-}
-# fmt: on
-
-
 def test_every_rule_has_pass_fail_and_unknown_cases() -> None:
-    from collections import defaultdict
-
-    from policyengine.testing.cases import case_files, load_cases
+    """Rules that cannot reach an outcome by construction say why under `unreachable:` in their
+    pack's case files (and in the pack's README)."""
+    from policyengine.testing.coverage import coverage
 
     registry = get_registry()
-    gaps = []
-    for pid in registry.ids():
-        pack = registry.load(pid)
-        seen: dict[str, set[str]] = defaultdict(set)
-        for path in case_files(pack):
-            for case in load_cases(path, pack):
-                for rule, outcome in case.expect_rules.items():
-                    seen[rule].add(outcome.value)
-        for rule in (r for r in pack.rules if r.origin.parent == pack.path):
-            for outcome in ("pass", "fail", "unknown"):
-                if outcome not in seen[rule.id] and (pid, rule.id, outcome) not in UNREACHABLE:
-                    gaps.append((pid, rule.id, outcome))
+    gaps = [
+        (pid, rule, outcome)
+        for pid in registry.ids()
+        for rule, outcome in coverage(registry.load(pid)).gaps()
+    ]
     assert gaps == []

@@ -14,8 +14,9 @@ from ..evaluate.report import jsonable
 from ..packs.runtime import Pack
 from ..plugins import get_registry, load_pack
 from ..testing.cases import case_files, describe_failure, load_cases, run_pack_cases
+from ..testing.coverage import coverage
 from .output import emit
-from .parser import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
+from .parser import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_NO_TESTS, EXIT_OK
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
@@ -126,31 +127,60 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Load each pack and read its cases; with ``--sources DIR`` (or ``$POLICYENGINE_SOURCES``)
+    also look up every quote in the captured text of the source it cites."""
+    import os
+
+    from ..packs.quotes import SOURCES_ENV, SourceTexts, check_pack_quotes
+
+    sources = args.sources or os.environ.get(SOURCES_ENV) or None
+    texts = SourceTexts(Path(sources)) if sources else None
+    if texts is not None and not texts.directory.is_dir():
+        origin = "--sources" if args.sources else f"${SOURCES_ENV}"
+        print(f"{origin} {sources}: no such directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
     failed = 0
     for raw in args.paths:
         path = Path(raw)
         try:
             pack = load_pack(path)
             n_cases = sum(len(load_cases(f, pack)) for f in case_files(pack))
+            check = check_pack_quotes(pack.path, get_registry().resolver(), texts) if texts else None
         except PolicyEngineError as exc:
             failed += 1
             print(exc.render(), file=sys.stderr)
             print(f"✗ {raw}: {len(exc.problems)} problem(s)", file=sys.stderr)
             continue
-        print(
+        summary = (
             f"✓ {pack.id} {pack.version}: {len(pack.rules)} rules, "
             f"{len(pack.parameters)} parameters, {n_cases} test cases"
         )
+        if check is not None:
+            for warning in check.warnings:
+                print(f"warning: {warning.render()}", file=sys.stderr)
+            if check.problems:
+                failed += 1
+                print("\n".join(p.render() for p in check.problems), file=sys.stderr)
+                print(f"✗ {raw}: {len(check.problems)} problem(s)", file=sys.stderr)
+                continue
+            summary += f", {check.checked} quotes found in their sources"
+        print(summary)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    """Every case of the packs; a pack without cases fails (exit 5, as pytest's "no tests
+    ran"); ``--coverage`` prints rule × outcome and fails on a gap no case file explains."""
     registry = get_registry()
     targets = args.packs or registry.ids()
     passed = failed = 0
+    empty: list[str] = []
+    gaps: list[str] = []
     for target in targets:
         pack = registry.load(target)
+        ran = 0
         for result in run_pack_cases(pack):
+            ran += 1
             if result.ok:
                 passed += 1
                 if args.verbose:
@@ -159,5 +189,17 @@ def cmd_test(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"  ✗ {pack.id}: {result.case.name}")
                 print(describe_failure(result))
+        if not ran and pack.rules:
+            empty.append(pack.id)
+        if args.coverage:
+            cov = coverage(pack)
+            print(cov.table())
+            gaps += [f"{pack.id} {rule}: no {outcome} case" for rule, outcome in cov.gaps()]
+    for pid in empty:
+        print(f"  ✗ {pid}: no test cases (add packs/{pid}/tests/*.yaml)")
+    for gap in gaps:
+        print(f"  ✗ {gap} (add one, or say why under `unreachable:` in a case file)")
     print(f"{passed} passed, {failed} failed")
-    return EXIT_FINDINGS if failed else EXIT_OK
+    if failed or gaps:
+        return EXIT_FINDINGS
+    return EXIT_NO_TESTS if empty else EXIT_OK

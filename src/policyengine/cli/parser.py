@@ -13,8 +13,12 @@ from .. import __version__
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+EXIT_NO_TESTS = 5  # `test`: a pack with rules has no cases (pytest's code for "no tests ran")
 
-EPILOG = "Exit codes: 0 compliant, 1 non-compliant or incomplete, 2 bad input or pack."
+EPILOG = (
+    "Exit codes: 0 compliant, 1 non-compliant or incomplete, 2 bad input or pack, "
+    "5 `test` found a pack without cases."
+)
 
 
 def parse_date(text: str) -> date:
@@ -56,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run packs' YAML test cases")
     test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
     test.add_argument("--verbose", "-v", action="store_true", help="list every case")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="print rule × outcome (pass, fail, unknown) and fail on a gap no case file explains",
+    )
     schema = sub.add_parser("schema", help="print a JSON Schema (for editors and pipelines)")
     schema.add_argument(
         "target",
@@ -77,6 +86,13 @@ def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     show.add_argument("--format", choices=("table", "json"), default="table")
     val = sub.add_parser("validate", help="check pack directories (and their test cases)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
+    val.add_argument(
+        "--sources",
+        default=None,
+        metavar="DIR",
+        help="also check every quote against the sources' captured texts in DIR "
+        "(default: $POLICYENGINE_SOURCES; neither: quotes are not checked)",
+    )
 
 
 def _evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

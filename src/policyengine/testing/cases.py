@@ -1,7 +1,8 @@
 """Pack test cases: ``packs/<id>/tests/*.yaml``.
 
 Run by ``pytest`` (through :mod:`policyengine.pytest_plugin`) and by ``policyengine test``.
-A case gives a record, a date and the outcome expected of each named rule::
+A case gives a record, a date and what it expects; every category of expectation it states
+is compared (:data:`CHECKS`), and a key the runner does not know is refused with its line::
 
     cases:
       - name: 服务面积280平方米不达标
@@ -13,6 +14,12 @@ A case gives a record, a date and the outcome expected of each named rule::
           verdict: non_compliant
           rules:
             community.service_area: fail
+          messages:                              # words the zh message must contain
+            community.service_area: 低于 300 平方米
+          scores:                                # scorecards: score, grade, complete
+            performance: {score: 75, grade: 合格}
+    unreachable:                                 # outcomes a rule cannot give, and why
+      some.rule: {unknown: "applies only when the fact is recorded"}
 """
 
 from __future__ import annotations
@@ -22,52 +29,23 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from .._yaml import load_yaml_file, locate, strip_positions, value_pos
-from ..errors import Location, PackError, PolicyEngineError, Problem, did_you_mean
+from ..errors import Location, PackError, PolicyEngineError, Problem, RecordError, did_you_mean
 from ..evaluate.engine import Engine
-from ..evaluate.render import trace_lines
 from ..evaluate.report import Report
 from ..models.base import pydantic_problems
-from ..outcomes import Outcome, Verdict
+from ..models.events import Event, parse_events
+from ..monitor.api import Monitor
+from ..monitor.events import read_events
+from ..monitor.findings import MonitorFinding
 from ..packs.runtime import Pack
-
-OutcomeName = Literal["pass", "fail", "unknown", "not_applicable", "error"]
-
-
-class _ExpectScore(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    score: Decimal | None = None
-    grade: str | None = None
-    complete: bool | None = None
-
-
-class _Expect(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    verdict: Literal["compliant", "non_compliant", "incomplete"] | None = None
-    rules: dict[str, OutcomeName] = Field(default_factory=dict)
-    scores: dict[str, _ExpectScore] = Field(default_factory=dict)
-
-
-class _Case(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    as_of: date
-    record: dict[str, Any] | None = None
-    record_file: str | None = None
-    patch: dict[str, Any] | None = None
-    set: dict[str, Any] | None = None
-    expect: _Expect
-
-
-class _CaseFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    cases: list[_Case] = Field(min_length=1)
+from .checks import CHECKS, Observed
+from .spec import CaseFile, CaseSpec, Expect, ExpectScore, OutcomeName
 
 
 @dataclass
@@ -78,26 +56,22 @@ class Case:
     file: Path
     line: int
     as_of: date
-    record: dict[str, Any]
-    expect_rules: dict[str, Outcome]
-    expect_verdict: Verdict | None
-    expect_scores: dict[str, _ExpectScore] = field(default_factory=dict)
+    record: dict[str, Any] | None
+    expect: Expect
+    events: list[Event] | None = None
 
 
 @dataclass
 class CaseResult:
     case: Case
     report: Report | None
-    mismatches: list[tuple[str, Outcome, Outcome | None]] = field(default_factory=list)
-    verdict: tuple[Verdict, Verdict] | None = None
+    #: one line per expectation not met (with what explains it, indented)
+    problems: list[str] = field(default_factory=list)
     error: str | None = None
-    score_mismatches: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return (
-            not self.mismatches and self.verdict is None and self.error is None and not self.score_mismatches
-        )
+        return not self.problems and self.error is None
 
 
 def case_files(pack: Pack) -> list[Path]:
@@ -120,17 +94,28 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
         return Location(str(path), pos.line, pos.column, text)
 
     try:
-        model = _CaseFile.model_validate(data)
+        model = CaseFile.model_validate(data)
     except ValidationError as exc:
-        raise PackError(pydantic_problems(exc, _CaseFile, where, code="case")) from None
+        raise PackError(pydantic_problems(exc, CaseFile, where, code="case")) from None
 
     problems: list[Problem] = []
+    rule_ids = {r.id for r in pack.rules}
+    for rid in model.unreachable:
+        if rid not in rule_ids:
+            suggestion = did_you_mean(rid, rule_ids)
+            hint = f"did you mean `{suggestion}`?" if suggestion else None
+            problems.append(
+                Problem(f"pack `{pack.id}` has no rule `{rid}`", where(("unreachable", rid)), hint, "case")
+            )
     cases: list[Case] = []
     for i, c in enumerate(model.cases):
         base = ("cases", i)
         problems.extend(_unknown_ids(c, pack, base, where))
-        record = _record_of(c, path, base, where, problems)
-        if record is None:
+        problems.extend(_what_is_given(c, base, where))
+        given_record = c.record is not None or c.record_file is not None
+        record = _record_of(c, path, base, where, problems) if given_record else None
+        events = _events_of(c, path, problems)
+        if (given_record and record is None) or ((c.events is not None or c.events_file) and events is None):
             continue
         pos = value_pos(data, base)
         cases.append(
@@ -140,8 +125,8 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
                 line=pos.line if pos else 1,
                 as_of=c.as_of,
                 record=record,
-                expect_rules={k: Outcome(v) for k, v in c.expect.rules.items()},
-                expect_verdict=Verdict(c.expect.verdict) if c.expect.verdict else None,
+                expect=c.expect,
+                events=events,
             )
         )
     if problems:
@@ -152,9 +137,19 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
 Where = Callable[[tuple[Any, ...]], Location]
 
 
-def _unknown_ids(c: _Case, pack: Pack, base: tuple[Any, ...], where: Where) -> list[Problem]:
-    """Expectations naming a scorecard or rule the pack does not have."""
+def _unknown_ids(c: CaseSpec, pack: Pack, base: tuple[Any, ...], where: Where) -> list[Problem]:
+    """A case that expects nothing, and expectations naming a scorecard or rule the pack does
+    not have."""
     problems = []
+    if not c.expect.stated():
+        problems.append(
+            Problem(
+                "this case expects nothing, so it could never fail",
+                where((*base, "expect")),
+                f"state at least one of {', '.join(Expect.model_fields)}",
+                "case",
+            )
+        )
     card_ids = {sc.id for sc in pack.scorecards}
     for cid in c.expect.scores:
         if cid not in card_ids:
@@ -166,30 +161,78 @@ def _unknown_ids(c: _Case, pack: Pack, base: tuple[Any, ...], where: Where) -> l
                     "case",
                 )
             )
-    rule_ids = {r.id for r in pack.rules}
-    for rid in c.expect.rules:
-        if rid not in rule_ids:
-            suggestion = did_you_mean(rid, rule_ids)
+    monitor_ids = {m.id for m in pack.monitors}
+    for mid in c.expect.monitors:
+        if mid not in monitor_ids:
+            suggestion = did_you_mean(mid, monitor_ids)
             problems.append(
                 Problem(
-                    f"pack `{pack.id}` has no rule `{rid}`",
-                    where((*base, "expect", "rules", rid)),
+                    f"pack `{pack.id}` has no monitor `{mid}`",
+                    where((*base, "expect", "monitors", mid)),
                     f"did you mean `{suggestion}`?" if suggestion else None,
                     "case",
                 )
             )
+    rule_ids = {r.id for r in pack.rules}
+    for section in ("rules", "messages"):
+        for rid in getattr(c.expect, section):
+            if rid not in rule_ids:
+                suggestion = did_you_mean(rid, rule_ids)
+                problems.append(
+                    Problem(
+                        f"pack `{pack.id}` has no rule `{rid}`",
+                        where((*base, "expect", section, rid)),
+                        f"did you mean `{suggestion}`?" if suggestion else None,
+                        "case",
+                    )
+                )
     return problems
 
 
+def _what_is_given(c: CaseSpec, base: tuple[Any, ...], where: Where) -> list[Problem]:
+    """A record for what judges the record, events for ``monitors``, never both forms of one."""
+    out = []
+    has_record = c.record is not None or c.record_file is not None
+    has_events = c.events is not None or c.events_file is not None
+    if c.record is not None and c.record_file is not None:
+        out.append(Problem("give one of `record:` and `record_file:`, not both", where(base), None, "case"))
+    if c.events is not None and c.events_file is not None:
+        out.append(Problem("give one of `events:` and `events_file:`, not both", where(base), None, "case"))
+    if not has_record and not has_events:
+        out.append(
+            Problem("give a record (`record:` or `record_file:`) or `events:`", where(base), None, "case")
+        )
+    if c.expect.about_the_record() and not has_record:
+        out.append(
+            Problem(
+                f"`expect: {c.expect.about_the_record()[0]}` judges a record, and this case gives none",
+                where((*base, "expect")),
+                "add `record:` or `record_file:`",
+                "case",
+            )
+        )
+    if c.expect.monitors and not has_events:
+        hint = "add `events:` or `events_file:`"
+        out.append(Problem("`expect: monitors` needs an event log", where((*base, "expect")), hint, "case"))
+    return out
+
+
+def _events_of(c: CaseSpec, path: Path, problems: list[Problem]) -> list[Event] | None:
+    """The case's events, read and checked (every bad event named by its line)."""
+    try:
+        if c.events_file is not None:
+            return read_events((path.parent / c.events_file).resolve())
+        if c.events is not None:
+            return parse_events([strip_positions(e) for e in c.events], f"{path}: events")
+    except RecordError as exc:
+        problems.extend(exc.problems)
+    return None
+
+
 def _record_of(
-    c: _Case, path: Path, base: tuple[Any, ...], where: Where, problems: list[Problem]
+    c: CaseSpec, path: Path, base: tuple[Any, ...], where: Where, problems: list[Problem]
 ) -> Any | None:
     """The case's record: given inline or in a file, then patched and set; None if unusable."""
-    if (c.record is None) == (c.record_file is None):
-        problems.append(
-            Problem("give exactly one of `record:` and `record_file:`", where(base), None, "case")
-        )
-        return None
     if c.record is not None:
         record = strip_positions(c.record)
     else:
@@ -255,38 +298,23 @@ def set_path(record: dict[str, Any], path: str, value: Any) -> None:
 
 
 def run_case(engine: Engine, case: Case) -> CaseResult:
+    """Evaluate the case's record, run the pack's monitors over its events (plain backend, the
+    log complete through ``as_of``), and compare every category of expectation it states."""
+    report = None
+    findings: tuple[MonitorFinding, ...] = ()
     try:
-        report = engine.evaluate(case.record, as_of=case.as_of, trace=True, source=f"{case.file}:{case.line}")
+        if case.record is not None:
+            source = f"{case.file}:{case.line}"
+            report = engine.evaluate(case.record, as_of=case.as_of, trace=True, source=source)
+        if case.events is not None:
+            monitor = Monitor(engine.packs, backend="plain").feed(case.events).advance(case.as_of)
+            findings = tuple(monitor.findings())
     except PolicyEngineError as exc:
         return CaseResult(case, None, error=exc.render())
     result = CaseResult(case, report)
-    actual = {f.rule: f.outcome for f in report.findings}
-    for rid, expected in case.expect_rules.items():
-        got = actual.get(rid)
-        if got is not expected:
-            result.mismatches.append((rid, expected, got))
-    if case.expect_verdict is not None and report.verdict is not case.expect_verdict:
-        result.verdict = (case.expect_verdict, report.verdict)
-    scores = {s.scorecard: s for s in report.scores}
-    for cid, want in case.expect_scores.items():
-        got = scores.get(cid)
-        if got is None:
-            result.score_mismatches.append(f"scorecard {cid}: expected a score, got none")
-            continue
-        if want.score is not None and got.score != want.score:
-            result.score_mismatches.append(f"scorecard {cid}: expected score {want.score}, got {got.score}")
-        grade = got.grade["zh"] if got.grade else None
-        if want.grade is not None and grade != want.grade:
-            result.score_mismatches.append(f"scorecard {cid}: expected grade {want.grade}, got {grade}")
-        if want.complete is not None and got.complete is not want.complete:
-            result.score_mismatches.append(
-                f"scorecard {cid}: expected complete={want.complete}, got {got.complete}"
-            )
-        if result.score_mismatches:
-            for ind in got.indicators:
-                result.score_mismatches.append(
-                    f"    {ind.dimension}.{ind.id}: {ind.points}/{ind.max_points} ({ind.why['en']})"
-                )
+    observed = Observed(report, findings)
+    for category in case.expect.stated():
+        result.problems.extend(CHECKS[category](getattr(case.expect, category), observed))
     return result
 
 
@@ -298,28 +326,14 @@ def run_pack_cases(pack: Pack) -> Iterator[CaseResult]:
 
 
 def describe_failure(result: CaseResult) -> str:
-    """Expected vs actual for each mismatching rule, with the trace."""
-
+    """Every expectation not met, with the message and trace that explain it."""
     case = result.case
     lines = [f"{case.file}:{case.line}: case {case.name!r}"]
     if result.error:
         lines.append("  the record was refused:")
         lines.extend("    " + ln for ln in result.error.splitlines())
         return "\n".join(lines)
-    if result.verdict:
-        lines.append(f"  verdict: expected {result.verdict[0].value}, got {result.verdict[1].value}")
-    assert result.report is not None
-    lines.extend("  " + m for m in result.score_mismatches)
-    for rid, expected, got in result.mismatches:
-        lines.append(f"  rule {rid}: expected {expected.value}, got {got.value if got else 'no finding'}")
-        if got is None:
-            continue
-        finding = result.report.finding(rid)
-        lines.append(f"    message: {finding.message['zh']}")
-        for t in trace_lines(finding, "en"):
-            lines.append(f"    trace: {t}")
-        if finding.missing:
-            lines.append(f"    missing: {', '.join(finding.missing)}")
+    lines.extend("  " + p for p in result.problems)
     return "\n".join(lines)
 
 
@@ -332,8 +346,14 @@ def is_case_file(path: Path) -> bool:
 
 
 __all__ = [
+    "CHECKS",
     "Case",
+    "CaseFile",
     "CaseResult",
+    "CaseSpec",
+    "Expect",
+    "ExpectScore",
+    "OutcomeName",
     "case_files",
     "describe_failure",
     "is_case_file",
