@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from ..errors import PolicyEngineError
 from ..evaluate.report import jsonable
+from ..packs.quotes import SOURCES_ENV, SourceTexts, check_pack_quotes
 from ..packs.runtime import Pack
 from ..plugins import get_registry, load_pack
 from ..testing.cases import case_files, describe_failure, load_cases, run_pack_cases
@@ -129,10 +131,6 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Load each pack and read its cases; with ``--sources DIR`` (or ``$POLICYENGINE_SOURCES``)
     also look up every quote in the captured text of the source it cites."""
-    import os
-
-    from ..packs.quotes import SOURCES_ENV, SourceTexts, check_pack_quotes
-
     sources = args.sources or os.environ.get(SOURCES_ENV) or None
     texts = SourceTexts(Path(sources)) if sources else None
     if texts is not None and not texts.directory.is_dir():
