@@ -8,32 +8,31 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from ..errors import PolicyEngineError, Problem, did_you_mean
 from ..evaluate.document import report_json_schema
 from ..models.events import Event
+from ..models.schema import json_schema
 from ..monitor.kinds.base import MonitorKind
 from ..packs.schema import PackFile
 from ..plugins import default_monitor_kinds, default_subjects
+from ..testing.spec import CaseFile
 from .output import emit
 from .parser import EXIT_OK
-
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def pack_schema(kinds: Mapping[str, MonitorKind]) -> dict[str, Any]:
     """The pack file's schema; a ``monitors:`` entry is one of the registered kinds' models."""
-    schema = PackFile.model_json_schema(by_alias=True)
+    schema = json_schema(PackFile)
     defs = schema.setdefault("$defs", {})
     choices = []
     for name, kind in sorted(kinds.items()):
-        spec = kind.spec.model_json_schema(by_alias=True)
+        spec = json_schema(kind.spec)
+        spec.pop("$schema", None)
         defs.update(spec.pop("$defs", {}))
         defs[f"monitor_{name}"] = spec
         choices.append({"$ref": f"#/$defs/monitor_{name}"})
     defs["MonitorEntry"] = {"title": "Monitor", "oneOf": choices}
-    return {"$schema": DRAFT, **schema, "title": "policyengine pack"}
+    return {**schema, "title": "policyengine pack"}
 
 
 def targets() -> dict[str, Callable[[], dict[str, Any]]]:
@@ -41,15 +40,12 @@ def targets() -> dict[str, Callable[[], dict[str, Any]]]:
     out: dict[str, Callable[[], dict[str, Any]]] = {
         "pack": lambda: pack_schema(default_monitor_kinds()),
         "report": report_json_schema,
-        "events": functools.partial(_model_schema, Event),
+        "events": functools.partial(json_schema, Event),
+        "case": functools.partial(json_schema, CaseFile, "policyengine test cases"),
     }
     for kind, model in sorted(default_subjects().items()):
-        out.setdefault(kind, functools.partial(_model_schema, model))
+        out.setdefault(kind, functools.partial(json_schema, model))
     return out
-
-
-def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {"$schema": DRAFT, **model.model_json_schema()}
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -1,126 +1,36 @@
-"""Shared pieces of the subject models: the base class, money, labelled choices, validation."""
+"""Shared pieces of the subject models: the base class, labelled choices, validation.
+
+The value types (money, quantities, dates, ...) are in :mod:`.values` and re-exported here.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, ValidationError
+from pydantic.config import JsonDict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from ..errors import Location, Problem, RecordError, did_you_mean
 from .introspect import field_type_info
-
-#: Most items accepted in any one list of a record (staff, services, ...).
-MAX_LIST_ITEMS = 10_000
-
-#: Largest amount accepted anywhere (yuan): one trillion. Anything above is a typing slip.
-MAX_AMOUNT = Decimal("1000000000000")
-
-_MONEY_RE = re.compile(
-    r"^(?P<sign>-)?\s*[¥￥]?\s*(?P<num>[0-9][0-9,，]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|亿|万元|万|元)?$"
+from .values import (  # re-exported (__all__): their home before values.py
+    MAX_AMOUNT,
+    MAX_LIST_ITEMS,
+    Count,
+    Day,
+    Items,
+    Money,
+    Quantity,
+    parse_count,
+    parse_date,
+    parse_decimal,
+    parse_money,
 )
-_UNITS = {None: 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
-
-
-def parse_money(value: Any) -> Any:
-    """Turn what people write for an amount into ``Decimal`` yuan.
-
-    Accepts ints, Decimals, floats (through their shortest text, so 156.3 stays 156.3),
-    and strings such as ``"300000"``, ``"300,000"``, ``"30万"``, ``"108.8万元"``, ``"¥1,000"``.
-    Refuses NaN, infinities, negative amounts and amounts above :data:`MAX_AMOUNT`.
-    """
-    if isinstance(value, bool):
-        raise ValueError("an amount must be a number, not true/false")
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError("an amount must be a finite number")
-        value = Decimal(repr(value))
-    elif isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        m = _MONEY_RE.match(text)
-        if not m:
-            raise ValueError(f"{value!r} is not an amount; write e.g. 300000, 300,000, 30万 or 108.8万元")
-        num = Decimal(m.group("num").replace(",", "").replace("，", ""))
-        value = num * _UNITS[m.group("unit")]
-        if m.group("sign"):
-            value = -value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("an amount must be a finite number")
-        if value < 0:
-            raise ValueError("an amount cannot be negative")
-        if value > MAX_AMOUNT:
-            raise ValueError(f"{value} yuan is above the largest accepted amount ({MAX_AMOUNT})")
-        return value
-    return value
-
-
-def parse_decimal(value: Any) -> Any:
-    """A non-money quantity (area, ratio, hours): exact, finite, not negative."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not true/false")
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError("expected a finite number")
-        value = Decimal(repr(value))
-    elif isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            value = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("expected a finite number")
-        if value < 0:
-            raise ValueError("cannot be negative")
-        if value > MAX_AMOUNT:
-            raise ValueError(f"{value} is implausibly large")
-    return value
-
-
-def parse_count(value: Any) -> Any:
-    """A whole number of things: true/false is not a count."""
-    if isinstance(value, bool):
-        raise ValueError("expected a whole number, not true/false")
-    return value
-
-
-_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
-_SLASH_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
-
-
-def parse_date(value: Any) -> Any:
-    """Dates as ISO ``2022-09-27``, ``2022/9/27`` or ``2022年9月27日``."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        text = value.strip()
-        m = _CN_DATE.match(text) or _SLASH_DATE.match(text)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            try:
-                return date(y, mo, d)
-            except ValueError as exc:
-                raise ValueError(f"{value!r} is not a real date ({exc})") from None
-    return value
-
-
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
-Quantity = Annotated[Decimal, BeforeValidator(parse_decimal)]
-Day = Annotated[date, BeforeValidator(parse_date)]
-T = TypeVar("T")
-#: A list in a record: at most MAX_LIST_ITEMS items, checked before the items are validated.
-Items = Annotated[list[T], Field(max_length=MAX_LIST_ITEMS)]
-Count = Annotated[int, BeforeValidator(parse_count)]
 
 
 class LabelledChoice(StrEnum):
@@ -144,6 +54,33 @@ class LabelledChoice(StrEnum):
                     return code
             return cls.__synonyms__.get(text, text)
         return value
+
+    @classmethod
+    def accepted(cls) -> dict[str, str]:
+        """Every text :meth:`coerce` turns into a code, and that code: codes, labels, synonyms."""
+        codes = [str(m.value) for m in cls]
+        labels = {zh: code for code, zh in cls.__labels__.items() if code in codes}
+        synonyms = {text: code for text, code in cls.__synonyms__.items() if code in codes}
+        # In coerce's order of precedence: a label, else a synonym, else the text as a code.
+        meaning = {**{code: code for code in codes}, **synonyms, **labels}
+        return {text: meaning[text] for text in [*codes, *labels, *synonyms]}
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """What a record may say (validation mode): the codes, then their Chinese labels and the
+        other wordings :meth:`coerce` maps to them, each described as "label(code)" for editors
+        (``enumDescriptions``); ``x-labels`` maps each code to its label for programs."""
+        json_schema = handler(core_schema)
+        if handler.mode != "validation":
+            return json_schema
+        target = handler.resolve_ref_schema(json_schema)
+        accepted = cls.accepted()
+        target["enum"] = list(accepted)
+        target["enumDescriptions"] = [f"{cls.label(code)}({code})" for code in accepted.values()]
+        target["x-labels"] = {str(m.value): cls.label(str(m.value)) for m in cls}
+        return json_schema
 
 
 def choice_labels(labels: dict[str, str], synonyms: dict[str, str] | None = None) -> Any:
@@ -179,8 +116,23 @@ class Model(BaseModel):
     )
 
 
+def _subject_json_schema(schema: JsonDict, cls: type[Any]) -> None:
+    """A subject's schema is titled with its Chinese name, and so is its ``kind`` field (also in
+    a plugin's subject kinds, which need not title it)."""
+    title = getattr(cls, "kind_title", None)
+    if title:
+        schema["title"] = title["zh"]
+    properties = schema.get("properties")
+    kind = properties.get("kind") if isinstance(properties, dict) else None
+    if isinstance(kind, dict) and kind.get("title") in (None, "Kind"):
+        kind["title"] = "记录类型"
+        kind["description"] = "Record kind"
+
+
 class Subject(Model):
     """A thing the packs evaluate: station, project, organization, community or funding."""
+
+    model_config = ConfigDict(json_schema_extra=_subject_json_schema)
 
     #: the subject kind, as written in records (`kind: station`) and rules (`subject: station`)
     kind_name: ClassVar[str]
@@ -351,3 +303,26 @@ def check_mapping(data: Any, what: str) -> Mapping[str, Any]:
             [Problem(f"{what} must be a mapping of field names to values, got {type(data).__name__}")]
         )
     return data
+
+
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_LIST_ITEMS",
+    "Count",
+    "Day",
+    "Items",
+    "LabelledChoice",
+    "Model",
+    "Money",
+    "Quantity",
+    "Subject",
+    "check_mapping",
+    "choice_labels",
+    "field",
+    "parse_count",
+    "parse_date",
+    "parse_decimal",
+    "parse_money",
+    "pydantic_problems",
+    "validation_error_to_record_error",
+]

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from .base import Count, Day, Items, LabelledChoice, Model, Money, Quantity, choice_labels, field
+from .base import LabelledChoice, Model, choice_labels, field
+from .values import Count, Day, Items, Money, Quantity
 
 
 @choice_labels(
@@ -15,7 +16,9 @@ from .base import Count, Day, Items, LabelledChoice, Model, Money, Quantity, cho
         "assistant": "助理社会工作师",
         "intermediate": "社会工作师",
         "senior": "高级社会工作师",
-    }
+    },
+    # People also write the grade names.
+    synonyms={"初级": "assistant", "中级": "intermediate", "高级": "senior", "无证": "none"},
 )
 class Certification(LabelledChoice):
     """National social-work qualification: none, 初级 assistant, 中级, 高级."""
@@ -26,17 +29,7 @@ class Certification(LabelledChoice):
     senior = "senior"
 
 
-# People also write the grade names.
-_CERT_SYNONYMS = {"初级": "assistant", "中级": "intermediate", "高级": "senior", "无证": "none"}
-
-
-def _coerce_cert(value: object) -> object:
-    if isinstance(value, str) and value.strip() in _CERT_SYNONYMS:
-        return _CERT_SYNONYMS[value.strip()]
-    return Certification.coerce(value)
-
-
-CertificationField = Annotated[Certification, BeforeValidator(_coerce_cert)]
+CertificationField = Annotated[Certification, BeforeValidator(Certification.coerce)]
 
 
 @choice_labels(

@@ -6,10 +6,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import Location, Problem, RecordError
-from .base import Day, LabelledChoice, Model, choice_labels, field, validation_error_to_record_error
+from .base import LabelledChoice, Model, choice_labels, field, validation_error_to_record_error
+from .values import Day
 
 
 @choice_labels(
@@ -45,6 +46,8 @@ class EventType(LabelledChoice):
 
 class Event(Model):
     """One dated event. Which fields matter depends on the type."""
+
+    model_config = ConfigDict(json_schema_extra={"title": "事件"})
 
     type: Annotated[EventType, BeforeValidator(EventType.coerce)] = Field(
         title="事件类型", description="Event type"

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator
 
-from .base import Count, Day, Items, LabelledChoice, Model, Money, Quantity, Subject, choice_labels, field
+from .base import LabelledChoice, Model, Subject, choice_labels, field
 from .components import (
     AnnualInspection,
     Budget,
@@ -25,6 +25,7 @@ from .components import (
     StaffMember,
     Volunteers,
 )
+from .values import Count, Day, Items, Money, Quantity
 
 
 class Governance(Model):
