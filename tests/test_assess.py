@@ -172,6 +172,12 @@ def test_the_summary_counts_by_district(assessed) -> None:  # type: ignore[no-un
     areas = {r[0]: r[1:5] for r in rows[rows.index(("地区", "合规", "不合规", "数据不全", "无法读取")) + 1 :]}
     assert set(areas) == {"仁寿县", "丹棱县", "洪雅县"}
     assert sum(sum(v) for v in areas.values()) == 1000
+    # from the generator: county by i % 3; every 10th station non-compliant; BROKEN unreadable
+    expected = {county: [0, 0, 0, 0] for county in areas}
+    for i in range(1, 1001):
+        column = 3 if i in BROKEN else 1 if i % 10 == 0 else 0
+        expected[["仁寿县", "丹棱县", "洪雅县"][i % 3]][column] += 1
+    assert {k: list(v) for k, v in areas.items()} == expected
 
 
 def test_two_processes_give_the_same_results_in_every_format(workbook: Path) -> None:

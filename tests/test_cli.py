@@ -184,11 +184,33 @@ def test_test_command_runs_pack_cases(capsys: pytest.CaptureFixture[str]) -> Non
     assert failed == 0 and passed >= 20  # the lanzhou cases ran, not an empty collection
 
 
-@pytest.mark.parametrize("target", ["pack", "report", "station", "project", "funding"])
+@pytest.mark.parametrize("target", ["pack", "report", "station", "project", "funding", "events", "case"])
 def test_schema_prints_json_schema(target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import jsonschema
+
     assert main(["schema", target]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["type"] == "object"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema.get("properties"), "a schema that constrains nothing"
+
+
+def test_the_report_schema_holds_a_real_report_and_refuses_a_broken_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import jsonschema
+
+    assert main(["schema", "report"]) == 0
+    validator = jsonschema.Draft202012Validator(json.loads(capsys.readouterr().out))
+    assert main(["evaluate", "-p", "lanzhou_2022", str(EXAMPLE), "--as-of", "2023-09-28", "-f", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(report)) == []
+    assert report["scores"] == [] and "scores" in validator.schema["required"]
+    broken = {k: v for k, v in report.items() if k != "verdict"}
+    assert list(validator.iter_errors(broken)), "a report without a verdict must not validate"
+    report["findings"][0]["outcome"] = "passed"
+    assert list(validator.iter_errors(report)), "an unknown outcome must not validate"
 
 
 def test_pack_schema_validates_the_shipped_pack() -> None:

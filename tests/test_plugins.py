@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,10 +119,16 @@ def test_plugin_functions_must_not_take_a_reserved_name() -> None:
 
 @pytest.mark.slow
 def test_the_built_wheel_ships_the_packs(tmp_path: Path) -> None:
+    """The wheel alone, not the source tree: run with ``-S`` so that no .pth file (the editable
+    install's among them) puts src/ back on the path; the dependencies come from site-packages."""
+    import sysconfig
+
     root = Path(__file__).resolve().parent.parent
     wheels, site = tmp_path / "wheels", tmp_path / "site"
+    source = tmp_path / "source"  # a copy without build/: a stale build/lib can hide a missing package
+    shutil.copytree(root, source, ignore=shutil.ignore_patterns("build", ".git", "*.egg-info", "__pycache__"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(root)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
         check=True,
         cwd=tmp_path,
     )
@@ -131,11 +138,26 @@ def test_the_built_wheel_ships_the_packs(tmp_path: Path) -> None:
         check=True,
         cwd=tmp_path,
     )
-    out = run(site, "packs", "--format", "json", cwd=tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), sysconfig.get_paths()["purelib"]])}
+
+    def wheel_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-S", *args], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
+
+    where = wheel_run(
+        "-c", "import policyengine, policyengine.monitor.kinds.followed_by as k; print(k.__file__)"
+    )
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.startswith(str(site)), where.stdout
+    out = wheel_run("-m", "policyengine.cli", "packs", "--format", "json")
     assert out.returncode == 0, out.stderr
     rows = {r["id"]: r for r in json.loads(out.stdout)}
     assert rows["lanzhou_2022"]["path"].startswith(str(site))
     assert rows["lanzhou_2022"]["rules"] > 30
+    log = root / "packs/haining/examples/events-2023.jsonl"
+    monitor = wheel_run("-m", "policyengine.cli", "monitor", "-p", "haining", str(log), "--backend", "plain")
+    assert monitor.returncode == 1, monitor.stderr  # the example log has a late filing
 
 
 # The plugin adds one subject kind, one monitor kind and one batch output format, each one

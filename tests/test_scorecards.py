@@ -107,22 +107,32 @@ def test_an_indicator_naming_an_unknown_rule_suggests(write_pack) -> None:
     assert any("no rule `site.aera`" in m for _, m in found)
 
 
-def test_scores_and_grades_are_reproducible_from_the_indicator_points(lanzhou_example: dict) -> None:
+# The hunan_assessment example scores 15 + 10 + 20 + 20 + 10 = 75 before satisfaction; the
+# satisfaction bands are [0, 80) 0 points, [80, 90) 10, [90, ∞) 20; grades 优秀 ≥ 90, 良好 80–90,
+# 合格 60–80 (packs/hunan_assessment/pack.yaml), worked out by hand for each rate.
+SATISFACTION = [
+    ("70", Decimal(0), Decimal(75), "合格"),
+    ("79.9", Decimal(0), Decimal(75), "合格"),
+    ("80", Decimal(10), Decimal(85), "良好"),
+    ("89.9", Decimal(10), Decimal(85), "良好"),
+    ("90", Decimal(20), Decimal(95), "优秀"),
+    ("100", Decimal(20), Decimal(95), "优秀"),
+]
+
+
+@pytest.mark.parametrize(("rate", "points", "total", "grade"), SATISFACTION)
+def test_band_points_scores_and_grades_on_both_sides_of_each_boundary(
+    rate: str, points: Decimal, total: Decimal, grade: str
+) -> None:
     from policyengine._yaml import load_yaml_file, strip_positions
 
     root = Path(__file__).resolve().parent.parent
     record = strip_positions(load_yaml_file(root / "packs/hunan_assessment/examples/project.yaml"))
+    record["outputs"]["satisfaction_rate"] = rate
     engine = Engine.from_packs(["hunan_assessment"])
-    pack = engine.packs[0]
-    [card] = pack.scorecards
-    for rate in ("70", "80", "89.9", "90", "100"):
-        record["outputs"]["satisfaction_rate"] = rate
-        data = engine.evaluate(record, as_of=date(2023, 1, 15)).to_dict()
-        [score] = data["scores"]
-        total = sum(Decimal(i["points"]) for i in score["indicators"])
-        assert Decimal(score["score"]) == total
-        expected = next(
-            g.label.zh for g in card.card.grades if total >= g.min and (g.max is None or total < g.max)
-        )
-        assert score["grade"]["zh"] == expected
-        assert score["weights_from"]["zh"].startswith("评估机构自定")
+    [score] = engine.evaluate(record, as_of=date(2023, 1, 15)).scores
+    by_id = {i.id: i.points for i in score.indicators}
+    assert by_id["satisfaction"] == points
+    assert score.score == total == sum(by_id.values())
+    assert score.grade is not None and score.grade["zh"] == grade
+    assert score.weights_from["zh"].startswith("评估机构自定")
