@@ -180,6 +180,7 @@ def test_the_summary_counts_by_district(assessed) -> None:  # type: ignore[no-un
     assert {k: list(v) for k, v in areas.items()} == expected
 
 
+@pytest.mark.slow
 def test_two_processes_give_the_same_results_in_every_format(workbook: Path) -> None:
     # workers send a slimmed report plus the full report as JSON text (ResultRow.for_transfer),
     # so every writer is compared, not only JSONL

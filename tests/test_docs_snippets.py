@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every snippet in its own interpreter
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHIPPED = ["packs/lanzhou_2022/examples/project.yaml", "packs/haining/examples/events-2023.jsonl"]
