@@ -9,22 +9,29 @@ to model fields and turns cells into the values the models accept:
   anything a mapping file maps to a path;
 - true/false cells accept 是/否, 有/无, √/×, Y/N, true/false, 1/0;
 - list-of-text cells are split on 、,，;；| and new lines;
+- a cell that says "none" (:data:`NONE_CELLS`: 无, 没有, 否, 暂无, —, –, -, /) is an empty list in a
+  list field and 0 in a count field (a :data:`~policyengine.models.values.Count` that may be 0),
+  never the one item "无"; a blank cell is still a missing value;
 - amounts and dates are left to the models (``30万``, ``2022年9月27日`` are understood there).
 """
 
 from __future__ import annotations
 
 import re
+import typing
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from .._yaml import load_yaml_file, strip_positions
 from ..errors import Location, PolicyEngineError, Problem, RecordError, did_you_mean
 from ..models.introspect import TypeInfo, field_type_info
+from ..models.values import parse_count
 
 #: Headers that name the parent id on a second sheet.
 PARENT_KEYS = ("parent_id", "所属编号", "上级编号", "站点编号", "项目编号", "机构编号")
@@ -32,6 +39,10 @@ PARENT_KEYS = ("parent_id", "所属编号", "上级编号", "站点编号", "项
 _TRUE = {"是", "有", "√", "✓", "y", "yes", "true", "1", "对", "已"}
 _FALSE = {"否", "无", "×", "✗", "n", "no", "false", "0", "未", "没有"}
 _SPLIT = re.compile(r"[、,，;；|\n]+")
+_BLANK = {"", "-", "—", "/", "N/A", "n/a"}  # a missing value in any field
+#: Whole cells that say "none" (compared after NFKC, so ／ and － are / and -, and stripping):
+#: an empty list in a list field, 0 in a count field. Other fields read them as before.
+NONE_CELLS = frozenset({"无", "没有", "否", "暂无", "—", "–", "-", "/"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class Column:
 
     path: tuple[str, ...]
     info: TypeInfo
+    count: bool = False  # a Count field that may be 0: a "none" cell is 0
 
 
 @dataclass
@@ -58,7 +70,7 @@ class HeaderMap:
 def build_header_map(model: type[BaseModel], mapping: Mapping[str, str | None] | None = None) -> HeaderMap:
     """Every accepted header for ``model``, plus the names of its second sheets."""
     hm = HeaderMap(model)
-    leaves: list[tuple[tuple[str, ...], tuple[str, ...], TypeInfo]] = []  # path, titles, info
+    leaves: list[tuple[tuple[str, ...], tuple[str, ...], Column]] = []  # path, titles, column
 
     def walk(m: type[BaseModel], path: tuple[str, ...], titles: tuple[str, ...], depth: int) -> None:
         for name, fi in m.model_fields.items():
@@ -73,14 +85,13 @@ def build_header_map(model: type[BaseModel], mapping: Mapping[str, str | None] |
                     for sheet_name in (name, fi.title or name):
                         hm.sheets[sheet_name] = (name, info.item.model)
             else:
-                leaves.append((p, t, info))
+                leaves.append((p, t, Column(p, info, _is_count(fi))))
 
     walk(model, (), (), 0)
     # A bare title names the shallowest field with that title, if only one is that shallow:
     # `县(市、区)` is the record's own region.county, not its operator's.
     by_title: dict[str, dict[int, list[Column]]] = {}
-    for path, titles, info in leaves:
-        col = Column(path, info)
+    for path, titles, col in leaves:
         hm.by_header[".".join(path)] = col
         hm.by_header["/".join(titles)] = col
         by_title.setdefault(titles[-1], {}).setdefault(len(path), []).append(col)
@@ -149,13 +160,44 @@ def check_headers(headers: list[str], hm: HeaderMap, where: str) -> list[Column 
     return columns
 
 
-def cell_value(raw: Any, info: TypeInfo) -> Any:
-    """A cell as the model expects it, or None for an empty cell."""
+def _is_count(fi: FieldInfo) -> bool:
+    """Whether a field is a :data:`Count` (whole things: 人数, 台, 个) that may be 0.
+
+    Years and A-grades are ``Count`` typed too, but bounded above 0: "无" is no year.
+    """
+    ann = fi.annotation
+    while typing.get_origin(ann) is not typing.Annotated:
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if len(args) != 1:
+            return False
+        ann = args[0]
+    marks = typing.get_args(ann)[1:]
+    if not any(getattr(m, "func", None) is parse_count for m in marks):
+        return False
+    for bound in (*marks, *fi.metadata):
+        ge, gt = getattr(bound, "ge", None), getattr(bound, "gt", None)
+        if (ge is not None and ge > 0) or (gt is not None and gt >= 0):
+            return False
+    return True
+
+
+def says_none(text: str) -> bool:
+    """Whether a whole cell says "none" (无, 暂无, -, ／, ...)."""
+    return unicodedata.normalize("NFKC", text).strip() in NONE_CELLS
+
+
+def cell_value(raw: Any, info: TypeInfo, count: bool = False) -> Any:
+    """A cell as the model expects it, or None for an empty cell.
+
+    In a list field a cell that says "none" is ``[]``; in a count field (``count``) it is 0.
+    """
     if raw is None:
         return None
     if isinstance(raw, str):
         text = raw.strip()
-        if text == "" or text in ("-", "—", "/", "N/A", "n/a"):
+        if (info.kind == "list" or count) and says_none(text):
+            return [] if info.kind == "list" else 0
+        if text in _BLANK:
             return None
         if info.kind == "bool":
             low = text.lower()
@@ -184,7 +226,7 @@ def row_to_record(headers: list[Column | None], cells: list[Any]) -> dict[str, A
     for col, raw in zip(headers, cells, strict=False):
         if col is None:
             continue
-        value = cell_value(raw, col.info)
+        value = cell_value(raw, col.info, col.count)
         if value is not None:
             set_nested(record, col.path, value)
     return record
