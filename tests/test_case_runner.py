@@ -22,7 +22,7 @@ from policyengine.testing.spec import Expect, ExpectScore
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = ("pass", "fail", "unknown", "not_applicable", "error")
-VERDICTS = ("compliant", "non_compliant", "incomplete")
+VERDICTS = ("compliant", "non_compliant", "incomplete", "not_assessed")
 
 
 def _shipped_cases() -> Iterator[tuple[Engine, Case]]:

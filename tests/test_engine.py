@@ -61,7 +61,7 @@ def test_report_json_names_pack_version_hash_and_date(lanzhou: Engine, lanzhou_e
     data = json.loads(
         json.dumps(lanzhou.evaluate(lanzhou_example, as_of=AS_OF).to_dict(), ensure_ascii=False)
     )
-    assert data["schema"] == "policyengine.report/1"
+    assert data["schema"] == "policyengine.report/2"
     assert data["as_of"] == "2023-09-28"
     [pack] = data["packs"]
     assert pack["id"] == "lanzhou_2022" and pack["version"] == "1.0.0"
@@ -126,9 +126,10 @@ def test_evaluate_many_is_lazy(lanzhou: Engine, lanzhou_example: dict) -> None:
     assert len(list(stream)) == 2
 
 
-def test_records_of_a_kind_no_rule_covers_give_an_empty_compliant_report(lanzhou: Engine) -> None:
+def test_records_of_a_kind_no_rule_covers_are_not_assessed_never_compliant(lanzhou: Engine) -> None:
     report = lanzhou.evaluate({"kind": "station", "name": "x"}, as_of=AS_OF)
-    assert report.findings == () and report.verdict is Verdict.COMPLIANT
+    assert report.findings == () and report.verdict is Verdict.NOT_ASSESSED
+    assert report.evaluated == 0 and report.to_dict()["rules_evaluated"] == 0
 
 
 def test_evaluation_is_deterministic(lanzhou: Engine, lanzhou_example: dict) -> None:

@@ -83,9 +83,15 @@ def test_chromium_renders_the_summary_and_the_charts(report: Path) -> None:
     dom = chromium("--dump-dom", report.as_uri()).stdout
     # 60 stations: 6 have one professional social worker too few; row 17 is broken
     cards = dict(re.findall(r'data-verdict="(\w+)"><div>[^<]+</div>\s*<div class="n"[^>]*>(\d+)<', dom))
-    assert cards == {"compliant": "53", "non_compliant": "6", "incomplete": "0", "invalid": "1"}
+    assert cards == {
+        "compliant": "53",
+        "non_compliant": "6",
+        "incomplete": "0",
+        "not_assessed": "0",
+        "invalid": "1",
+    }
     verdict_chart = dom[dom.index('id="verdict-chart"') : dom.index('id="rules-chart"')]
-    assert [int(v) for v in re.findall(r'data-value="(\d+)"', verdict_chart)] == [53, 6, 0, 1]
+    assert [int(v) for v in re.findall(r'data-value="(\d+)"', verdict_chart)] == [53, 6, 0, 0, 1]
     assert "每站配备2名以上专业社工" in dom  # the most-failed rule, by its Chinese title
     assert "社工站 第18行" in dom  # the broken row, by sheet and row
 

@@ -45,6 +45,7 @@ class Verdict(_Labelled):
     COMPLIANT = "compliant"
     NON_COMPLIANT = "non_compliant"
     INCOMPLETE = "incomplete"
+    NOT_ASSESSED = "not_assessed"  # no rule of the packs applied: nothing was checked
 
 
 class RowStatus(_Labelled):
@@ -70,6 +71,7 @@ _LABELS: dict[_Labelled, tuple[str, str]] = {
     Verdict.COMPLIANT: ("合规", "compliant"),
     Verdict.NON_COMPLIANT: ("不合规", "non-compliant"),
     Verdict.INCOMPLETE: ("数据不全", "incomplete"),
+    Verdict.NOT_ASSESSED: ("未评估", "not assessed"),
     RowStatus.INVALID: ("无法读取", "invalid"),
     Severity.ERROR: ("错误", "error"),
     Severity.WARNING: ("警告", "warning"),

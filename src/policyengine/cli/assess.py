@@ -7,7 +7,8 @@ import sys
 
 from ..batch.progress import RichProgress
 from ..batch.run import run_assessment
-from .parser import EXIT_FINDINGS, EXIT_OK
+from .evaluate import exit_code
+from .parser import EXIT_FINDINGS
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
@@ -24,4 +25,6 @@ def cmd_assess(args: argparse.Namespace) -> int:
     )
     for line in summary.console_lines(args.out):
         print(line)
-    return EXIT_OK if summary.all_compliant else EXIT_FINDINGS
+    if summary.error_count:
+        return EXIT_FINDINGS
+    return exit_code(summary.verdicts.elements())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from datetime import date
 
 from ..compare import compare
@@ -14,7 +15,7 @@ from ..monitor.render import MonitorResult
 from ..outcomes import Verdict
 from ..plugins import default_compare_formats, default_formats, default_monitor_formats
 from .output import emit, pick_format
-from .parser import EXIT_FINDINGS, EXIT_OK
+from .parser import EXIT_FINDINGS, EXIT_NOT_ASSESSED, EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -31,20 +32,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         text = "\n".join(render(r, args.lang) for r in reports)
     emit(text, args.out)
-    ok = all(r.verdict is Verdict.COMPLIANT for r in reports)
-    return EXIT_OK if ok else EXIT_FINDINGS
+    return exit_code([r.verdict for r in reports])
+
+
+def exit_code(statuses: Iterable[Verdict | str]) -> int:
+    """1 if any is non-compliant, incomplete or unreadable (a batch row's `invalid`), else 3 if
+    any was not assessed, else 0."""
+    seen = {str(s) for s in statuses}
+    if seen - {Verdict.COMPLIANT, Verdict.NOT_ASSESSED}:
+        return EXIT_FINDINGS
+    return EXIT_NOT_ASSESSED if Verdict.NOT_ASSESSED in seen else EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     render = pick_format(default_compare_formats(), args.format)
     records = list(read_records(args.file))
     as_of = args.as_of or date.today()
-    ok = True
+    verdicts: list[str] = []
     for label, record in records:
         result = compare(args.pack, record, as_of=as_of, kind=args.kind, source=label)
-        ok = ok and result.all_compliant
+        verdicts += result.verdicts.values()
         emit(render(result, args.lang))
-    return EXIT_OK if ok else EXIT_FINDINGS
+    return exit_code(verdicts)
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:

@@ -13,11 +13,12 @@ from .. import __version__
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+EXIT_NOT_ASSESSED = 3  # no rule applied to a record (or to every row): nothing was checked
 EXIT_NO_TESTS = 5  # `test`: a pack with rules has no cases (pytest's code for "no tests ran")
 
 EPILOG = (
     "Exit codes: 0 compliant, 1 non-compliant or incomplete, 2 bad input or pack, "
-    "5 `test` found a pack without cases."
+    "3 not assessed (no rule applied), 5 `test` found a pack without cases."
 )
 
 

@@ -1,4 +1,4 @@
-"""The report's JSON shape (``policyengine.report/1``) as typed models.
+"""The report's JSON shape (``policyengine.report/2``) as typed models.
 
 :meth:`Report.to_dict` builds the JSON on the fast path; these models describe the same shape
 field by field, so that the published JSON Schema (``policyengine schema report``) is generated
@@ -101,11 +101,14 @@ class ReportDocument(_Doc):
         extra="forbid", frozen=True, title=f"policyengine report ({REPORT_SCHEMA})", populate_by_name=True
     )
 
-    schema_: Literal["policyengine.report/1"] = Field(alias="schema")
+    schema_: Literal["policyengine.report/2"] = Field(alias="schema")
     subject: SubjectDoc
     packs: list[PackRefDoc]
     as_of: date
     verdict: Verdict
+    rules_evaluated: int = Field(
+        ge=0, description="rules that applied (0: not_assessed, nothing was checked)"
+    )
     counts: dict[Outcome, int] = Field(description="findings by outcome")
     findings: list[FindingDoc]
     scores: list[ScoreDoc]

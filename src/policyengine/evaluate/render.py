@@ -6,7 +6,7 @@ import io
 import json
 
 from .._format import format_value
-from ..outcomes import Outcome
+from ..outcomes import Outcome, Verdict
 from .report import Finding, Report, jsonable
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -34,6 +34,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "points": "得分",
         "incomplete_score": "评分不完整:有指标缺少数据",
         "weights_from": "权重来源",
+        "evaluated": "已评估规则 {n} 条",
+        "nothing_checked": "所选政策包没有适用于此对象的规则,未作评估",
     },
     "en": {
         "report": "Policy compliance report",
@@ -59,6 +61,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "points": "Points",
         "incomplete_score": "incomplete: an indicator lacks data",
         "weights_from": "Weights set by",
+        "evaluated": "{n} rules evaluated",
+        "nothing_checked": "no rule of the chosen packs applies to this subject: nothing was checked",
     },
 }
 
@@ -104,6 +108,9 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         title = p.title.get("en" if lang == "en" else "zh", p.id)
         lines.append(f"- **{lab['packs']}**: {title} — `{p.id}` {p.version} (`{p.content_hash[:19]}`)")
     lines.append(f"- **{lab['verdict']}**: **{verdict_label(report, lang)}**")
+    lines.append(f"- {lab['evaluated'].format(n=report.evaluated)}")
+    if report.verdict is Verdict.NOT_ASSESSED:
+        lines.append(f"- {lab['nothing_checked']}")
     counts = report.counts()
     lines.append(
         f"- **{lab['summary']}**: "
@@ -210,7 +217,9 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
             + ("" if sc.complete else f"  ({lab['incomplete_score']})")
         )
     console.print(
-        f"{lab['verdict']}: {verdict_label(report, lang)}  "
+        f"{lab['verdict']}: {verdict_label(report, lang)}  {lab['evaluated'].format(n=report.evaluated)}  "
         + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)
     )
+    if report.verdict is Verdict.NOT_ASSESSED:
+        console.print(lab["nothing_checked"])
     return console.export_text(styles=color)

@@ -33,7 +33,7 @@ __all__ = [  # Citation, Outcome and Verdict live in policyengine.outcomes; also
     "trace_to_dict",
 ]
 
-REPORT_SCHEMA = "policyengine.report/1"
+REPORT_SCHEMA = "policyengine.report/2"
 
 
 @dataclass(frozen=True)
@@ -268,13 +268,22 @@ class Report:
     @property
     def verdict(self) -> Verdict:
         """non_compliant if an error-severity rule failed; else incomplete if any rule is
-        unknown or in error; else compliant. Warnings and infos never make a subject
-        non-compliant, but an unknown or errored rule of any severity makes it incomplete."""
+        unknown or in error; else not_assessed if no rule applied at all (no rule for this kind
+        of subject, or every one not applicable: nothing was checked); else compliant. Warnings
+        and infos never make a subject non-compliant, but an unknown or errored rule of any
+        severity makes it incomplete."""
         if any(f.outcome is Outcome.FAIL and f.severity == "error" for f in self.findings):
             return Verdict.NON_COMPLIANT
         if any(f.outcome in (Outcome.UNKNOWN, Outcome.ERROR) for f in self.findings):
             return Verdict.INCOMPLETE
+        if not self.evaluated:
+            return Verdict.NOT_ASSESSED
         return Verdict.COMPLIANT
+
+    @property
+    def evaluated(self) -> int:
+        """How many rules applied to the subject (every finding that is not not_applicable)."""
+        return sum(1 for f in self.findings if f.outcome is not Outcome.NOT_APPLICABLE)
 
     def counts(self) -> dict[str, int]:
         c = Counter(f.outcome.value for f in self.findings)
@@ -298,6 +307,7 @@ class Report:
             "packs": [p.to_dict() for p in self.packs],
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict.value,
+            "rules_evaluated": self.evaluated,
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
             "scores": [s.to_dict() for s in self.scores],

@@ -28,7 +28,7 @@ class Expect(_Strict):
     """Everything a case can expect. Each field is one category, and :data:`CHECKS` has one
     check per category: an expectation a case states is never ignored."""
 
-    verdict: Literal["compliant", "non_compliant", "incomplete"] | None = None
+    verdict: Literal["compliant", "non_compliant", "incomplete", "not_assessed"] | None = None
     rules: dict[str, OutcomeName] = Field(default_factory=dict)
     scores: dict[str, ExpectScore] = Field(default_factory=dict)
     messages: dict[str, str] = Field(

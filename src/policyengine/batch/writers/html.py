@@ -22,6 +22,7 @@ VERDICT_COLOURS = {
     "compliant": "#2e7d32",
     "non_compliant": "#c62828",
     "incomplete": "#f9a825",
+    "not_assessed": "#1565c0",
     "invalid": "#616161",
 }
 

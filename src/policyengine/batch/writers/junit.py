@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from ...outcomes import Outcome, Severity
+from ...outcomes import Outcome, Severity, Verdict
 from ..rows import ResultRow
 from ..summary import Summary
 from .base import Writer
@@ -38,10 +38,10 @@ class JunitWriter(Writer):
                 f"{escape(errors_text(row.errors))}</error>\n"
             )
         else:
-            self._outcome(rep["findings"])
+            self._outcome(rep["findings"], rep["verdict"])
         self.body.write("  </testcase>\n")
 
-    def _outcome(self, findings: list[dict[str, Any]]) -> None:
+    def _outcome(self, findings: list[dict[str, Any]], verdict: str) -> None:
         failed = [f for f in findings if f["outcome"] == Outcome.FAIL and f["severity"] == Severity.ERROR]
         unknown = [f for f in findings if f["outcome"] in (Outcome.UNKNOWN, Outcome.ERROR)]
         if failed:
@@ -54,6 +54,11 @@ class JunitWriter(Writer):
             self.counts["skipped"] += 1
             text = ", ".join(f["rule"] for f in unknown)
             self.body.write(f"    <skipped message={quoteattr('数据不足:' + text)}/>\n")
+        elif verdict == Verdict.NOT_ASSESSED:  # nothing was checked: never a pass
+            self.counts["skipped"] += 1
+            self.body.write(
+                f"    <skipped message={quoteattr('未评估:所选政策包没有适用于此记录的规则')}/>\n"
+            )
 
     def close(self, summary: Summary) -> None:
         c = self.counts

@@ -31,6 +31,7 @@ RESULT_HEADERS = [
     "结论",
     "得分",
     "等级",
+    "评估规则数",
     "不符合条数",
     "数据不足条数",
     "不符合的规则",
@@ -57,7 +58,8 @@ _UNDECIDED = (Outcome.UNKNOWN, Outcome.ERROR)
 
 
 def result_row(row: ResultRow) -> list[Any]:
-    """One row of the results table (the same columns in XLSX, CSV and HTML)."""
+    """One row of the results table (the same columns in XLSX, CSV and HTML; the HTML template
+    reads them by position, so a new column is added there too)."""
     rep = row.notable or {}
     subj = rep.get("subject", {})
     findings = rep.get("findings", [])
@@ -76,6 +78,7 @@ def result_row(row: ResultRow) -> list[Any]:
         status_label(row.verdict),
         score,
         grade,
+        rep.get("rules_evaluated"),  # none for a row that could not be read
         len(failed),
         len(unknown),
         "\n".join(f"{f['rule']} {f['message']['zh']}({f['citation']['clause']})" for f in failed),
