@@ -44,7 +44,7 @@ def compare(
     columns = []
     verdicts: dict[str, str] = {}
     for spec in packs:
-        engine = Engine.from_packs([spec])
+        engine = Engine.from_packs([spec], ignore_scope=True)  # "what if it were there"
         report = engine.evaluate(record, as_of=as_of, kind=kind, source=source, trace=False)
         pack = engine.packs[0]
         verdicts[pack.id] = report.verdict.value

@@ -82,9 +82,9 @@ def _text_or_none(value: Any) -> str | None:
 _worker_engine: Engine | None = None
 
 
-def _init_worker(packs: Sequence[str | Path]) -> None:
+def _init_worker(packs: Sequence[str | Path], ignore_scope: bool) -> None:
     global _worker_engine
-    _worker_engine = Engine.from_packs(packs)
+    _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
 
 
 def _worker(item: WorkItem) -> ResultRow:
@@ -101,29 +101,32 @@ def assess(
     jobs: int = 1,
     engine: Engine | None = None,
     on_row: Callable[[ResultRow], None] | None = None,
+    ignore_scope: bool = False,
 ) -> Iterator[ResultRow]:
     """Evaluate every row of ``source``; yields rows in input order.
 
-    ``engine``, when given, must be built from ``packs``; it saves loading them again in this
-    process (workers always load their own).
+    ``engine``, when given, must be built from ``packs`` (and ``ignore_scope``); it saves
+    loading them again in this process (workers always load their own).
     """
     items = (WorkItem(row, kind, as_of) for row in source.rows())
     if jobs <= 1:
-        engine = engine or Engine.from_packs(packs)
+        engine = engine or Engine.from_packs(packs, ignore_scope=ignore_scope)
         results: Iterator[ResultRow] = (evaluate_item(engine, item) for item in items)
     else:
-        results = _in_workers(packs, items, jobs)
+        results = _in_workers(packs, items, jobs, ignore_scope)
     for result in results:
         if on_row:
             on_row(result)
         yield result
 
 
-def _in_workers(packs: Sequence[str | Path], items: Iterator[WorkItem], jobs: int) -> Iterator[ResultRow]:
+def _in_workers(
+    packs: Sequence[str | Path], items: Iterator[WorkItem], jobs: int, ignore_scope: bool
+) -> Iterator[ResultRow]:
     # Workers evaluate one chunk while this process reads the next and writes the last:
     # at most two chunks are in flight, so memory stays flat.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs),)) as pool:
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs), ignore_scope)) as pool:
 
         def submit() -> AsyncResult[list[ResultRow]] | None:
             chunk = [x for _, x in zip(range(CHUNK * jobs), items, strict=False)]

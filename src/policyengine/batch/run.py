@@ -40,17 +40,19 @@ def run_assessment(
     mapping: Path | None = None,
     sheets: Sequence[str] = (),
     progress: ProgressFactory | None = None,
+    ignore_scope: bool = False,
 ) -> Summary:
     """Assess every row of ``input_path`` under ``packs`` and write each of ``outs`` (the
     writer is chosen by suffix). ``kind`` defaults to the only kind the packs check (JSONL
     rows may say their own); ``as_of`` to today; ``mapping`` is a ``表头: field.path`` YAML
     file; ``sheets`` are second tables for CSV input as ``--sheet`` gives them
-    (``"staff=staff.csv"``). Raises :class:`PolicyEngineError` for unusable input before any
+    (``"staff=staff.csv"``); ``ignore_scope`` judges rows outside a pack's region or
+    ``applies_to`` by it all the same. Raises :class:`PolicyEngineError` for unusable input before any
     row is evaluated; if the run fails later, every output is removed.
     """
     if jobs < 1:
         raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
-    engine = Engine.from_packs(packs)  # load and check the packs before reading anything
+    engine = Engine.from_packs(packs, ignore_scope=ignore_scope)  # load and check the packs first
     kind = _resolve_kind(engine, kind, input_path)
     model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
     source = Input(input_path, model, load_mapping(mapping) if mapping else None, parse_sheets(sheets))
@@ -59,7 +61,13 @@ def run_assessment(
     bar = progress(source.total) if progress is not None else None
     try:
         rows = assess(
-            [str(p) for p in packs], source, as_of=summary.as_of, kind=kind, jobs=jobs, engine=engine
+            [str(p) for p in packs],
+            source,
+            as_of=summary.as_of,
+            kind=kind,
+            jobs=jobs,
+            engine=engine,
+            ignore_scope=ignore_scope,
         )
         for row in rows:
             summary.add(row)

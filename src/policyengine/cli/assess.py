@@ -22,6 +22,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         sheets=args.sheet,
         progress=RichProgress if sys.stderr.isatty() and not args.no_progress else None,
+        ignore_scope=args.ignore_scope,
     )
     for line in summary.console_lines(args.out):
         print(line)

@@ -20,7 +20,7 @@ from .parser import EXIT_FINDINGS, EXIT_NOT_ASSESSED, EXIT_OK
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     render = pick_format(default_formats(), args.format)
-    engine = Engine.from_packs(args.pack)
+    engine = Engine.from_packs(args.pack, ignore_scope=args.ignore_scope)
     as_of = args.as_of or date.today()
     records = list(read_records(args.file))
     reports = [

@@ -108,6 +108,11 @@ def _evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ev.add_argument("--kind", default=None, help="subject kind if the record has no `kind:`")
     ev.add_argument("--no-trace", action="store_true", help="leave traces out of the report")
     ev.add_argument("--out", "-o", type=Path, default=None, help="write here instead of stdout")
+    ev.add_argument(
+        "--ignore-scope",
+        action="store_true",
+        help="judge records outside a pack's region or applies_to by it all the same",
+    )
 
 
 def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -135,6 +140,11 @@ def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="for CSV input: a second table, e.g. staff=staff.csv",
     )
     asm.add_argument("--no-progress", action="store_true", help="no progress bar")
+    asm.add_argument(
+        "--ignore-scope",
+        action="store_true",
+        help="judge records outside a pack's region or applies_to by it all the same",
+    )
 
 
 def _compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -94,6 +94,14 @@ class PackRefDoc(_Doc):
     title: dict[str, str]
 
 
+class ScopeDoc(_Doc):
+    """Whether a pack covered the record: out of scope means its rules did not judge it."""
+
+    pack: str
+    status: Literal["in_scope", "out_of_scope", "region_not_stated"]
+    reason: Bilingual
+
+
 class ReportDocument(_Doc):
     """Everything the packs concluded about one subject on one date."""
 
@@ -109,6 +117,7 @@ class ReportDocument(_Doc):
     rules_evaluated: int = Field(
         ge=0, description="rules that applied (0: not_assessed, nothing was checked)"
     )
+    scope: list[ScopeDoc] = Field(description="each pack's scope for this record")
     counts: dict[Outcome, int] = Field(description="findings by outcome")
     findings: list[FindingDoc]
     scores: list[ScoreDoc]

@@ -15,6 +15,7 @@ from ..outcomes import Outcome
 from ..packs.runtime import CompiledRule, CompiledScorecard, Pack
 from ..plugins import default_subjects, get_registry
 from .report import Finding, PackRef, Report, SubjectRef
+from .scope import scope_of
 from .scoring import score_card
 
 
@@ -30,7 +31,11 @@ class Engine:
         packs: Sequence[Pack],
         subjects: Mapping[str, type[Subject]] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
+        ignore_scope: bool = False,
     ) -> None:
+        """``ignore_scope`` judges every record by every pack, whatever the packs' region and
+        ``applies_to`` say ("what if this station were in Haining"); the report still states
+        each pack's scope."""
         if not packs:
             raise PackError(
                 [
@@ -48,6 +53,7 @@ class Engine:
         self.packs: tuple[Pack, ...] = tuple(packs)
         self.subjects = dict(subjects if subjects is not None else default_subjects())
         self.max_steps = max_steps
+        self.ignore_scope = ignore_scope
         self._pack_refs = tuple(
             PackRef(p.id, p.version, p.content_hash, {"zh": p.title.zh, "en": p.title.en or p.title.zh})
             for p in self.packs
@@ -85,13 +91,16 @@ class Engine:
         """
         subject = validate_record(record, self.subjects, kind=kind, source=source)
         when = as_of or date.today()
+        scope = tuple(scope_of(p, subject) for p in self.packs)
+        judged = {s.pack for s in scope if s.judged or self.ignore_scope}
         findings: list[Finding] = []
         for pack, rules in self._by_subject.get(subject.kind_name, ()):
-            findings.extend(self._run_pack(pack, rules, subject, when, trace))
+            if pack.id in judged:
+                findings.extend(self._run_pack(pack, rules, subject, when, trace))
         scores = []
         for card in self._cards.get(subject.kind_name, ()):
             pack = next(p for p in self.packs if p.id == card.pack_id)
-            if not pack.in_effect(when):
+            if not pack.in_effect(when) or pack.id not in judged:
                 continue
             params, _ = pack.params_at(when)
             outcomes = {f.rule: f.outcome for f in findings if f.pack == card.pack_id}
@@ -102,6 +111,7 @@ class Engine:
             as_of=when,
             findings=tuple(findings),
             scores=tuple(scores),
+            scope=scope,
         )
 
     def evaluate_many(

@@ -35,6 +35,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "incomplete_score": "评分不完整:有指标缺少数据",
         "weights_from": "权重来源",
         "evaluated": "已评估规则 {n} 条",
+        "out_of_scope": "不适用本政策",
+        "region_not_stated": "地区未写明",
         "nothing_checked": "所选政策包没有适用于此对象的规则,未作评估",
     },
     "en": {
@@ -62,6 +64,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "incomplete_score": "incomplete: an indicator lacks data",
         "weights_from": "Weights set by",
         "evaluated": "{n} rules evaluated",
+        "out_of_scope": "out of scope",
+        "region_not_stated": "region not stated",
         "nothing_checked": "no rule of the chosen packs applies to this subject: nothing was checked",
     },
 }
@@ -78,6 +82,20 @@ def outcome_label(outcome: Outcome, lang: str) -> str:
 def verdict_label(report: Report, lang: str) -> str:
     v = report.verdict
     return v.label_zh if lang != "en" else v.value
+
+
+def scope_lines(report: Report, lang: str) -> list[str]:
+    """A line for each pack that did not plainly cover the record: out of scope, or judged
+    although the record does not state its region."""
+    lab = _l(lang)
+    judged = {f.pack for f in report.findings}
+    anyway = "(judged anyway, as asked)" if lang == "en" else "(按要求仍作评估)"
+    return [
+        f"{lab[s.status.value]}: {s.pack}({s.reason['en' if lang == 'en' else 'zh']})"
+        + (anyway if s.status.value == "out_of_scope" and s.pack in judged else "")
+        for s in report.scope
+        if s.status.value != "in_scope"
+    ]
 
 
 def trace_lines(finding: Finding, lang: str) -> list[str]:
@@ -109,6 +127,7 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         lines.append(f"- **{lab['packs']}**: {title} — `{p.id}` {p.version} (`{p.content_hash[:19]}`)")
     lines.append(f"- **{lab['verdict']}**: **{verdict_label(report, lang)}**")
     lines.append(f"- {lab['evaluated'].format(n=report.evaluated)}")
+    lines.extend(f"- {line}" for line in scope_lines(report, lang))
     if report.verdict is Verdict.NOT_ASSESSED:
         lines.append(f"- {lab['nothing_checked']}")
     counts = report.counts()
@@ -220,6 +239,8 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
         f"{lab['verdict']}: {verdict_label(report, lang)}  {lab['evaluated'].format(n=report.evaluated)}  "
         + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)
     )
+    for line in scope_lines(report, lang):
+        console.print(line, markup=False)
     if report.verdict is Verdict.NOT_ASSESSED:
         console.print(lab["nothing_checked"])
     return console.export_text(styles=color)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..lang.runtime import MISSING, TraceEntry
 from ..outcomes import Citation, Outcome, Verdict
+from .scope import PackScope
 
 __all__ = [  # Citation, Outcome and Verdict live in policyengine.outcomes; also importable here
     "REPORT_SCHEMA",
@@ -264,6 +265,9 @@ class Report:
     as_of: date
     findings: tuple[Finding, ...]
     scores: tuple[Any, ...] = ()  # Score (computed by policyengine.evaluate.scoring)
+    #: each pack's scope for this record: in scope, out of scope (its rules did not judge it,
+    #: unless the engine ignores scope), or judged without a stated region
+    scope: tuple[PackScope, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -308,6 +312,7 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict.value,
             "rules_evaluated": self.evaluated,
+            "scope": [s.to_dict() for s in self.scope],
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
             "scores": [s.to_dict() for s in self.scores],
@@ -323,4 +328,5 @@ class Report:
             as_of=date.fromisoformat(d["as_of"]),
             findings=tuple(Finding.from_dict(f) for f in d["findings"]),
             scores=tuple(Score.from_dict(s) for s in d.get("scores", ())),
+            scope=tuple(PackScope.from_dict(s) for s in d.get("scope", ())),
         )

@@ -80,6 +80,16 @@ class Effective(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class AppliesTo(_Strict):
+    """Which subjects a pack judges at all; a record outside is reported out of scope."""
+
+    subjects: list[str] = Field(default_factory=list, description="subject kinds (default: all)")
+    levels: list[str] = Field(
+        default_factory=list,
+        description="station levels, by code or Chinese label (default: all), e.g. township_station",
+    )
+
+
 class PackMeta(_Strict):
     """Who and what the pack is."""
 
@@ -88,8 +98,10 @@ class PackMeta(_Strict):
     title: BiText
     authority: BiText | None = None
     region: dict[str, str] | None = Field(
-        default=None, description="province / city / county the policy covers"
+        default=None,
+        description="province / city / county the policy covers: a record elsewhere is out of scope",
     )
+    applies_to: AppliesTo | None = None
     effective: Effective | None = None
     description: BiText | None = None
 
