@@ -103,6 +103,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         jsonl, csv_path = write_inputs(d, args.rows)
+        print(
+            "# method: each command once, one after the other (not interleaved), wall time of the "
+            "whole command and the peak RSS of its largest process, measured by a wrapper process"
+        )
         print(f"# batch: sichuan over {args.rows:,} funding rows")
         for name, path in (("JSONL", jsonl), ("CSV", csv_path)):
             for jobs in (1, 2):

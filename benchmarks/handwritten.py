@@ -121,7 +121,7 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     county = _g(rec, "region", "county")
     out["area.pilot_district"] = _b(None if county is None else county in DISTRICTS)
     start, end = _g(rec, "period", "start"), _g(rec, "period", "end")
-    out["period.term"] = _b(None if start is None or end is None else end < add_months(start, Decimal(12)))
+    out["period.term"] = _b(None if start is None or end is None else end <= add_months(start, Decimal(12)))
     out["period.within_implementation"] = _b(_and(_cmp(start, ">=", START), _cmp(end, "<=", END)))
     total = _g(rec, "budget", "total")
     out["budget.total"] = _b(_cmp(total, "==", Decimal(300000)))

@@ -103,6 +103,11 @@ def main() -> None:
         print(json.dumps([secs, found]))
         return
     print(
+        "# method: each backend once over every pack, one after the other (not interleaved), wall time "
+        "(time.perf_counter) of feed, advance and findings, packs loaded before timing; the forked "
+        "and fresh-interpreter backends spend their time in child processes, so no CPU-time figure"
+    )
+    print(
         f"# monitoring: a year of {len(log):,} events over {args.stations} stations, packs {', '.join(PACKS)}"
     )
     runs: dict[str, Callable[[str], tuple[float, list]]] = {

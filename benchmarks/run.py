@@ -1,6 +1,6 @@
 """All benchmarks, one after the other, with the machine they ran on.
 
-python benchmarks/run.py            # about 4 minutes on 2 cores
+python benchmarks/run.py            # throughput.py alone takes 2 to 3 minutes on 2 cores
 python benchmarks/run.py --million  # adds the 1,000,000-row batch (about 1 more minute)
 """
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -45,11 +48,35 @@ def _run(script: str, *args: str) -> str:
     return result.stdout
 
 
+@functools.cache
+def _throughput_small() -> str:
+    return _run("throughput.py", "--records", "300", "--slice", "100", "--rounds", "3")
+
+
 def test_throughput_script_checks_agreement_and_prints_its_ratios() -> None:
-    out = _run("throughput.py", "--records", "300")
+    out = _throughput_small()
+    first = out.splitlines()[0]
+    assert first.startswith("# method: candidates interleaved in one process"), first
+    assert "process CPU time" in first and "median of per-round ratios" in first
     assert "engine vs hand-written disagree on 0 records" in out
-    ratio = re.search(r"ratio engine/hand-written throughput, traces off: (\d+\.\d+)", out)
-    assert ratio and float(ratio.group(1)) > 0
+    labels = ["hand-written throughput, traces off"]
+    if "durable-rules: not available" not in out:
+        labels += ["durable-post throughput", "durable-facts throughput"]
+    for label in labels:
+        ratio = re.search(rf"ratio engine/{label}: (\d+\.\d+) \(middle half of rounds", out)
+        assert ratio and float(ratio.group(1)) > 0, label
+
+
+def test_durable_facts_fire_every_failing_check_and_post_does_not() -> None:
+    out = _throughput_small()
+    if "durable-rules: not available" in out:
+        pytest.skip("durable-rules does not import on this Python")
+    m = re.search(r"(\d+) failing checks on (\d+) records; firings with facts (\d+), with post (\d+)", out)
+    assert m, out
+    failing, failing_records, by_facts, by_post = map(int, m.groups())
+    assert by_facts == failing
+    assert by_post == failing_records < failing  # some records fail several checks: post hides them
+    assert "facts firings == failing checks: True" in out
 
 
 def test_batch_script_reports_every_workload() -> None:
