@@ -21,7 +21,7 @@ from .lang.functions import BUILTIN_FUNCTIONS, Function
 from .models import BUILTIN_SUBJECTS
 from .models.base import Subject
 from .monitor import render as monitor_render
-from .monitor.kinds import at_least_per_period, at_most_distinct, followed_by, no_overlap
+from .monitor.kinds import at_least_per_period, at_most_distinct, followed_by, no_overlap, preceded_by
 from .monitor.kinds.base import MonitorKind
 
 
@@ -37,7 +37,7 @@ def policyengine_functions() -> Sequence[Function]:
 
 @hookimpl
 def policyengine_monitor_kinds() -> Sequence[MonitorKind]:
-    return [m.KIND for m in (followed_by, at_least_per_period, at_most_distinct, no_overlap)]
+    return [m.KIND for m in (followed_by, preceded_by, at_least_per_period, at_most_distinct, no_overlap)]
 
 
 @hookimpl
