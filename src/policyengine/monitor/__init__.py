@@ -7,10 +7,11 @@ one kind does not load the others' backends.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_WHERE = {
+from .._lazy import lazy_exports
+
+_EXPORTS = {
     "Monitor": ".api",
     "default_backend": ".api",
     "durable_available": ".api",
@@ -21,13 +22,10 @@ _WHERE = {
     "MonitorKind": ".kinds.base",
     "MonitorResult": ".render",
 }
-__all__ = sorted(_WHERE)
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name], __name__), name)
-    raise AttributeError(name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_EXPORTS = {"CompiledRule": "runtime", "Pack": "runtime", "load_pack": "loader", "PackFile": "schema"}
+from .._lazy import lazy_exports
+
+_EXPORTS = {"CompiledRule": ".runtime", "Pack": ".runtime", "load_pack": ".loader", "PackFile": ".schema"}
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
