@@ -63,7 +63,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     monitor.feed(events, args.events.name)
     if args.until:
         monitor.advance(args.until)
-    until = args.until or (max(e.date for e in events) if events else None)
-    result = MonitorResult.of(monitor.backend, until, len(events), monitor.findings(), args.all)
+    if args.from_:
+        monitor.observe(args.from_)
+    start, until = monitor.window()
+    result = MonitorResult.of(monitor.backend, until, len(events), monitor.findings(), args.all, start)
     emit(render(result, args.lang), args.out)
     return EXIT_OK if result.ok else EXIT_FINDINGS

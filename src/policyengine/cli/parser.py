@@ -172,6 +172,15 @@ def _monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="the log is complete up to this day (default: the last event's day)",
     )
+    mon.add_argument(
+        "--from",
+        dest="from_",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="the observation window's first day: every month/quarter/year from the one containing "
+        "it is judged, also before a group's first event (default: none, each group from its first event)",
+    )
     mon.add_argument("--backend", choices=("auto", "plain", "durable"), default="auto")
     mon.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
     mon.add_argument("--lang", choices=("zh", "en"), default="zh")

@@ -18,6 +18,7 @@ from ..plugins import get_registry
 from . import durable
 from .events import ordered
 from .findings import MonitorFinding, finding
+from .kinds.base import WINDOW_START
 from .plain import run_plain
 
 BACKENDS = ("auto", "plain", "durable")
@@ -41,6 +42,8 @@ class Monitor:
 
     Findings depend on event time only: replaying last year's log gives last year's findings.
     Events may be fed in any order; they are sorted by date (ties keep their order).
+    ``observe(start, until)`` sets an observation window: periodic monitors then judge every
+    period from the one containing ``start``, also those before a group's first event.
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class Monitor:
             )
         self._events: list[Event] = []
         self._until: date | None = None
+        self._start: date | None = None
         #: run durable-rules in a child process (a crash in its C engine cannot take this one down)
         self.isolate = isolate
 
@@ -84,23 +88,62 @@ class Monitor:
         self._until = until
         return self
 
+    def observe(self, start: date, until: date | None = None) -> Monitor:
+        """Observe from ``start`` through ``until`` (default: the last event's day), inclusive.
+
+        Periodic monitors (``at_least_per_period``) judge every period from the one containing
+        ``start`` for each group in the log, including periods before the group's first event
+        and periods with no event at all (which fail, count 0). Without a start, a group's
+        periods are judged from its first event's on, and earlier ones not at all.
+        """
+        self._start = start
+        if until is not None:
+            self._until = until
+        return self
+
+    def window(self) -> tuple[date | None, date | None]:
+        """The window observed: its start (None when not given), and ``until`` (the last
+        event's day when not given; None when there are no events)."""
+        until = self._until or max((e.date for e in self._events), default=None)
+        return self._start, until
+
     def findings(self) -> list[MonitorFinding]:
         events = ordered(self._events)
         if not events:
             return []
-        until = self._until or events[-1].date
+        start, until = self.window()
+        assert until is not None  # there are events
+        if start is not None and start > until:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        f"the window starts on {start}, after it ends ({until})",
+                        None,
+                        "the start must be on or before `until`",
+                    )
+                ]
+            )
         events = [e for e in events if e.date <= until]
         if self.backend == "durable" and self.isolate:
             out = _isolated(self, events, until)
         else:
-            out = _run_all(self.packs, self.backend, events, until)
+            out = _run_all(self.packs, self.backend, events, until, start)
         return sorted(out, key=MonitorFinding.sort_key)
 
 
-def _run_all(packs: list[Pack], backend: str, events: list[Event], until: date) -> list[MonitorFinding]:
+def _params(pack: Pack, until: date, start: date | None) -> dict[str, Any]:
+    """The pack's parameters in force on ``until``, and the window start (when given) under
+    its reserved key."""
+    params, _ = pack.params_at(until)
+    return {**params, WINDOW_START: start} if start is not None else params
+
+
+def _run_all(
+    packs: list[Pack], backend: str, events: list[Event], until: date, start: date | None = None
+) -> list[MonitorFinding]:
     out: list[MonitorFinding] = []
     for pack in packs:
-        params, _ = pack.params_at(until)
+        params = _params(pack, until, start)
         for mon in pack.monitors:
             if backend == "durable":
                 out.extend(durable.run_durable(mon, events, until, params))
@@ -118,7 +161,7 @@ def _isolated(monitor: Monitor, events: list[Event], until: date) -> list[Monito
         return _in_child(monitor, events, until)
     out: list[MonitorFinding] = []
     for pack in monitor.packs:
-        params, _ = pack.params_at(until)
+        params = _params(pack, until, monitor._start)
         for mon in pack.monitors:
             out.extend(_forked(mon, events, until, params))
     return out
@@ -161,10 +204,12 @@ def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int 
     ]
 
 
-def _child(pack_dirs: list[str], events: list[Event], until: date) -> list[MonitorFinding]:
+def _child(
+    pack_dirs: list[str], events: list[Event], until: date, start: date | None = None
+) -> list[MonitorFinding]:
     """Runs in a fresh process: load the packs, run the durable backend."""
     registry = get_registry()
-    return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until)
+    return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until, start)
 
 
 def _in_child(
@@ -176,7 +221,8 @@ def _in_child(
     for _ in range(tries):
         try:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                return pool.submit(target or _child, dirs, events, until).result()  # type: ignore[no-any-return]
+                job = pool.submit(target or _child, dirs, events, until, monitor._start)
+                return job.result()  # type: ignore[no-any-return]
         except BrokenProcessPool:
             continue
     why = "durable-rules 进程意外终止;plain 后端给出相同结论"

@@ -12,6 +12,17 @@ from typing import Any
 from ..outcomes import Outcome
 from .findings import MonitorFinding
 
+#: what a window without a start leaves out, for readers of every format
+NO_START = {
+    "zh": "未给出观察期起点:各组自其首个事件所在周期起判断,此前的周期未判断",
+    "en": "no window start given: each group is judged from its first event's period; "
+    "earlier periods were not judged",
+}
+WINDOW_NOT_GIVEN = {
+    "zh": "观察期 至 {until}(" + NO_START["zh"] + ")",
+    "en": "window to {until} (" + NO_START["en"] + ")",
+}
+
 
 @dataclass(frozen=True)
 class MonitorResult:
@@ -22,16 +33,30 @@ class MonitorResult:
     events: int
     findings: tuple[MonitorFinding, ...]  # the findings shown (all, or those not passing)
     counts: dict[str, int]  # every finding, by outcome
+    start: date | None = None  # the observation window's first day (None: not given)
 
     @classmethod
     def of(
-        cls, backend: str, until: date | None, events: int, findings: list[MonitorFinding], show_all: bool
+        cls,
+        backend: str,
+        until: date | None,
+        events: int,
+        findings: list[MonitorFinding],
+        show_all: bool,
+        start: date | None = None,
     ) -> MonitorResult:
         shown = findings if show_all else [f for f in findings if f.outcome is not Outcome.PASS]
         counts = {
             o: sum(1 for f in findings if f.outcome.value == o) for o in ("pass", "fail", "unknown", "error")
         }
-        return cls(backend, until, events, tuple(shown), counts)
+        return cls(backend, until, events, tuple(shown), counts, start)
+
+    def window(self, lang: str = "zh") -> str:
+        """The observation window in words, saying so when no start was given."""
+        until = self.until.isoformat() if self.until else "—"
+        if self.start is not None:
+            return f"观察期 {self.start} 至 {until}" if lang != "en" else f"window {self.start} to {until}"
+        return WINDOW_NOT_GIVEN[lang if lang == "en" else "zh"].format(until=until)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +66,10 @@ class MonitorResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "backend": self.backend,
+            "from": self.start.isoformat() if self.start else None,
             "until": self.until.isoformat() if self.until else None,
+            # None when the window has a start; otherwise what that leaves unjudged
+            "window_note": None if self.start else dict(NO_START),
             "events": self.events,
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -54,7 +82,9 @@ def render_json(result: MonitorResult, lang: str = "zh") -> str:
 def render_markdown(result: MonitorResult, lang: str = "zh") -> str:
     zh = lang != "en"
     lines = [
-        f"# {'监测结果' if zh else 'Monitoring'} ({result.backend}, {result.until})",
+        f"# {'监测结果' if zh else 'Monitoring'} ({result.backend}, {result.start or '—'} – {result.until})",
+        "",
+        result.window(lang),
         "",
         "| monitor | outcome | message | clause | events |",
         "|---|---|---|---|---|",
@@ -89,7 +119,8 @@ def render_table(result: MonitorResult, lang: str = "zh") -> str:
             "\n".join(f.events),
         )
     console = Console(width=140, record=True, file=StringIO())
-    console.print(f"{result.events} events, until {result.until}, backend {result.backend}")
+    console.print(f"{result.events} events, backend {result.backend}")
+    console.print(result.window(lang))
     console.print(table)
     console.print("  ".join(f"{k} {v}" for k, v in result.counts.items()))
     return console.export_text()

@@ -1,5 +1,11 @@
 """``at_least_per_period``: at least ``min`` events in every calendar month, quarter or year —
-Hunan's 每月监测、每季度调度, Chengdu's monthly visits to each elder."""
+Hunan's 每月监测、每季度调度, Chengdu's monthly visits to each elder.
+
+Which periods are judged, for each group that has an event in the log: with an observation
+window start (:func:`.base.window_start`), every period from the one containing it; without
+one, every period from the one containing the group's first event. Either way through the last
+period that is over by ``until``; a period with no event fails with count 0.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from ..findings import (
     period_of,
     period_values,
 )
-from .base import MonitorKind, spec_of
+from .base import MonitorKind, spec_of, window_start
 
 
 class AtLeastPerPeriod(Monitor):
@@ -45,6 +51,7 @@ def run_plain(
     mon: CompiledMonitor, events: Sequence[Event], until: date, params: Mapping[str, Any]
 ) -> list[MonitorFinding]:
     spec = spec_of(mon, AtLeastPerPeriod)
+    start = window_start(params)
     groups: dict[GroupKey, list[Event]] = defaultdict(list)
     out = []
     for e in events:
@@ -59,7 +66,7 @@ def run_plain(
         by_period: dict[str, list[Event]] = defaultdict(list)
         for e in items:
             by_period[period_of(e.date, spec.period)[0]].append(e)
-        day = period_of(items[0].date, spec.period)[1]
+        day = period_of(start or items[0].date, spec.period)[1]  # the first period judged
         while True:
             label, _, last = period_of(day, spec.period)
             if last > until:  # a period is judged once it is over (the log runs through `until`)
@@ -96,12 +103,15 @@ _RULES = {
 
 
 class _Durable:
-    """A counter fact per group and period, opened as the clock reaches the period, counted up
-    by each event, closed (and judged) when the clock passes its last day."""
+    """A counter fact per group and period, opened as the clock reaches the period (from the
+    window start's period, or else the group's first event's), counted up by each event, closed
+    (and judged) when the clock passes its last day."""
 
-    def __init__(self, mon: CompiledMonitor, events: Sequence[Event]) -> None:
+    def __init__(self, mon: CompiledMonitor, events: Sequence[Event], start: date | None) -> None:
         self.mon = mon
         self.spec = spec_of(mon, AtLeastPerPeriod)
+        #: first day of the first period judged for every group (None: each group's first event's)
+        self.first = period_of(start, self.spec.period)[1] if start else None
         self.run = d.Run(mon, _RULES)
         self.by_id = {str(e.id): e for e in events}
         self.out: list[MonitorFinding] = []
@@ -163,14 +173,21 @@ class _Durable:
             self.out.append(lacks_fields(self.mon, e, key))
             return
         k = d.key_text(key)
-        if k not in self.groups:
-            self.groups[k] = period_of(e.date, self.spec.period)[1]
+        label, first, _ = period_of(e.date, self.spec.period)
+        if k not in self.groups:  # no window: the group's counters open from its first event
+            self.groups[k] = first
             self.open_counters(day)
-        label = period_of(e.date, self.spec.period)[0]
+        if self.first and first < self.first:
+            return  # a period before the window's: not judged
         self.run.assert_fact({"t": "event", "eid": str(e.id), "key": k, "period": label})
         self.settle()
 
     def __call__(self, events: Sequence[Event], until: date) -> list[MonitorFinding]:
+        if self.first:  # a window: every group in the log has counters from its start on
+            for e in events:
+                key = group_key(e, self.spec.group_by)
+                if matches(e, self.spec.event) and all(v is not None for _, v in key):
+                    self.groups.setdefault(d.key_text(key), self.first)
         for day, batch in d.days(events):
             self.advance(day)
             for e in batch:
@@ -186,7 +203,7 @@ class _Durable:
 def run_durable(
     mon: CompiledMonitor, events: Sequence[Event], until: date, params: Mapping[str, Any]
 ) -> list[MonitorFinding]:
-    runner = _Durable(mon, events)
+    runner = _Durable(mon, events, window_start(params))
     try:
         return runner(events, until)
     finally:

@@ -15,6 +15,17 @@ from ..findings import MonitorFinding
 #: A backend's run of one monitor: ``(monitor, events in order, until, parameters) -> findings``.
 Run = Callable[[CompiledMonitor, Sequence[Event], date, Mapping[str, Any]], list[MonitorFinding]]
 
+#: The observation window's first day (``Monitor.observe``, ``--from``), passed to every run in
+#: its parameters under this key (no pack parameter can be named so); absent when not given.
+#: Kinds that judge calendar periods judge every one from the period containing it.
+WINDOW_START = "@window_start"
+
+
+def window_start(params: Mapping[str, Any]) -> date | None:
+    """The observation window's first day, or None when the run was given none."""
+    start = params.get(WINDOW_START)
+    return start if isinstance(start, date) else None
+
 
 @dataclass(frozen=True)
 class MonitorKind:
