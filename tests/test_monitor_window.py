@@ -5,10 +5,12 @@ group's first event, so a project whose January–March records are missing does
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +254,43 @@ def test_the_window_reaches_durable_rules_in_process_and_in_a_spawned_child() ->
     monitor = Monitor(["hunan"], backend="durable").feed(log).observe(JAN1, DEC31)
     spawned = api._in_child(monitor, ordered(parse_events(log)), DEC31)
     assert [f.to_dict() for f in sorted(spawned, key=MonitorFinding.sort_key)] == expected
+
+
+def _joins(rules: dict[str, Any]) -> list[list[Any]]:
+    return [
+        terms["$and"]
+        for rule in rules.values()
+        for fact in rule["all"]
+        for terms in fact.values()
+        if "$and" in terms
+    ]
+
+
+def test_every_join_of_the_durable_run_ends_with_a_term_that_is_always_true() -> None:
+    """durable-rules, when the last cross-fact term of a join is false, skips past the join's end
+    marker and reads on through the memory that follows (a segmentation fault, depending on the
+    heap). Each join ends with `ok == <other fact>.ok`, true for every pair of facts."""
+    from policyengine.monitor.kinds.at_least_per_period import _RULES
+
+    for terms in _joins(_RULES):
+        cross = [t for t in terms if any(isinstance(v, dict) and len(v) == 1 for v in t.values())]
+        assert cross and list(cross[-1]) == ["ok"], terms
+
+
+@pytest.mark.skipif(len(BACKENDS) < 2, reason="durable-rules does not import on this Python")
+def test_durable_runs_survive_a_heap_that_is_not_clean() -> None:
+    """MALLOC_PERTURB_ fills freed memory, as a long-lived process's heap is: before each join
+    ended with an always-true term, about half of these runs crashed."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from test_monitor_window import *\n"
+        "for start in (None, JAN1, None, JAN1):\n"
+        "    for packs, log in ((['hunan'], hunan_log()), (['chengdu'], visits_log())):\n"
+        "        m = Monitor(packs, backend='durable', isolate=False).feed(log)\n"
+        "        found = (m.observe(start, DEC31) if start else m.advance(DEC31)).findings()\n"
+        "        assert not [f for f in found if f.outcome.value == 'error'], found\n"
+    )
+    env = {**os.environ, "MALLOC_PERTURB_": "255"}
+    here = str(Path(__file__).parent)
+    out = subprocess.run([sys.executable, "-c", script, here], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
