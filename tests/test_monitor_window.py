@@ -4,6 +4,7 @@ group's first event, so a project whose January–March records are missing does
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -266,15 +267,63 @@ def _joins(rules: dict[str, Any]) -> list[list[Any]]:
     ]
 
 
-def test_every_join_of_the_durable_run_ends_with_a_term_that_is_always_true() -> None:
+def _rulesets() -> dict[str, dict[str, Any]]:
+    from policyengine.monitor.kinds import (
+        at_least_per_period,
+        at_most_distinct,
+        followed_by,
+        no_overlap,
+        preceded_by,
+    )
+
+    return {
+        "at_least_per_period": at_least_per_period._RULES,
+        "at_most_distinct": at_most_distinct._rules(3),
+        "followed_by": followed_by._RULES,
+        "no_overlap": no_overlap._RULES,
+        "preceded_by": preceded_by._RULES,
+    }
+
+
+def _cross(term: dict[str, Any]) -> bool:
+    """`{field: {fact: field}}` or `{"$op": {field: {fact: field}}}`: refers to another fact."""
+    ((op, value),) = term.items()
+    inner = next(iter(value.values())) if op.startswith("$") and isinstance(value, dict) else value
+    return isinstance(inner, dict) and len(inner) == 1 and isinstance(next(iter(inner.values())), str)
+
+
+def test_every_join_of_every_durable_run_ends_with_a_term_that_is_always_true() -> None:
     """durable-rules, when the last cross-fact term of a join is false, skips past the join's end
     marker and reads on through the memory that follows (a segmentation fault, depending on the
-    heap). Each join ends with `ok == <other fact>.ok`, true for every pair of facts."""
-    from policyengine.monitor.kinds.at_least_per_period import _RULES
+    heap). The adapter ends each join with `ok == <other fact>.ok`, true for every pair of facts,
+    for every kind's rules and for rules a plugin kind writes by hand."""
+    from policyengine.monitor.durable import guard_joins
 
-    for terms in _joins(_RULES):
-        cross = [t for t in terms if any(isinstance(v, dict) and len(v) == 1 for v in t.values())]
-        assert cross and list(cross[-1]) == ["ok"], terms
+    by_hand = {"all": [{"a": {"t": "x"}}, {"b": {"$and": [{"t": "y"}, {"k": {"a": "k"}}]}}]}
+    for kind, rules in {**_rulesets(), "by hand": {"r": by_hand}}.items():
+        joins = _joins({n: guard_joins(copy.deepcopy(r)) for n, r in rules.items()})
+        assert joins, kind
+        for terms in joins:
+            cross = [t for t in terms if _cross(t)]
+            if not cross:
+                continue  # a test of one fact (`n > max`), not a join
+            assert list(cross[-1]) == ["ok"], (kind, terms)
+            assert terms[-1] == {"ok": 1}, (kind, terms)
+            again = guard_joins({"all": [{"f": {"$and": terms}}]})
+            assert again["all"][0]["f"]["$and"] == terms, "guarding twice changes nothing"
+
+
+@pytest.mark.skipif(len(BACKENDS) < 2, reason="durable-rules does not import on this Python")
+def test_the_rules_a_durable_run_is_given_are_guarded() -> None:
+    from policyengine.monitor.durable import Run
+
+    mon = Monitor(["hunan"], backend="durable").monitors[0]
+    by_hand = {"all": [{"a": {"t": "x"}}, {"b": {"$and": [{"t": "y"}, {"k": {"a": "k"}}]}}]}
+    run = Run(mon, {"r": by_hand})
+    try:
+        assert run.rules["r"]["all"][1]["b"]["$and"][-2:] == [{"ok": {"a": "ok"}}, {"ok": 1}]
+    finally:
+        run.close()
 
 
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="durable-rules does not import on this Python")

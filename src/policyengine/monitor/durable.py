@@ -12,7 +12,11 @@ This adapter hides what is known to go wrong with it:
 - every fact has a unique ``id``;
 - event time only: a ``clock`` fact carries the watermark day; ``start_timer`` is never used;
 - every cross-record conjunction ends with an always-true ``sentinel`` condition (the crash in
-  jruizgit/rules#381);
+  jruizgit/rules#381), and every join's last cross-fact term is always true (``ok`` equals the
+  other fact's ``ok``; :func:`guard_joins`, applied to every ruleset a run is given): when
+  the last cross-fact term of a join is false, durable-rules skips past the join's end marker
+  and reads on through whatever memory follows — a segmentation fault or a wrong match,
+  depending on the heap;
 - an exception inside an action, or raised by the engine, becomes an ``error`` finding.
 
 The findings are identical to the plain backend's (a differential test checks that).
@@ -71,7 +75,9 @@ class Run:
         definition: dict[str, Any] = {}
         for rule_name, rule in rules.items():
             # a fresh copy: durable-rules keeps (and may change) what it is given
-            definition[rule_name] = {**copy.deepcopy(rule), "run": self._action(rule_name)}
+            definition[rule_name] = {**guard_joins(copy.deepcopy(rule)), "run": self._action(rule_name)}
+        #: the rules as given to durable-rules (without the actions), for tests to inspect
+        self.rules = {n: {k: v for k, v in r.items() if k != "run"} for n, r in definition.items()}
         self.host = _QuietHost({self.name: definition})
         self.ruleset = self.host.get_ruleset(self.name)
         self._ids = itertools.count()
@@ -132,6 +138,46 @@ def ref(name: str, fld: str) -> dict[str, str]:
 
 
 ALWAYS = {"ok": 1}  # every fact carries ok: 1
+
+
+def _refs(term: Any) -> list[str]:
+    """The other facts a condition term refers to (``{fact: field}`` values), in order."""
+    if not isinstance(term, dict):
+        return []
+    out = []
+    for k, v in term.items():
+        if isinstance(v, dict) and len(v) == 1:
+            ((name, fld),) = v.items()
+            if k.startswith("$"):
+                out += _refs(v)
+            elif isinstance(fld, str) and not name.startswith("$"):
+                out.append(name)
+        elif isinstance(v, list):
+            for t in v:
+                out += _refs(t)
+    return out
+
+
+def guard_joins(rule: dict[str, Any]) -> dict[str, Any]:
+    """``rule`` with every join ending in an always-true cross-fact term.
+
+    A join is an ``$and`` that refers to another fact; its last such term becomes
+    ``{"ok": {other: "ok"}}`` (every fact has ``ok: 1``), followed by the plain ``{"ok": 1}``.
+    A join already so ended is left as it is, so this is idempotent."""
+    for fact in rule.get("all", []):
+        for name, cond in fact.items():
+            terms = cond.get("$and") if isinstance(cond, dict) else None
+            if not isinstance(terms, list):
+                continue
+            cross = [t for t in terms if _refs(t)]
+            if not cross:
+                continue
+            last = cross[-1]
+            if list(last) == ["ok"] and _refs(last):
+                continue
+            rest = [t for t in terms if t != ALWAYS]
+            fact[name] = {"$and": [*rest, {"ok": {_refs(cross[0])[0]: "ok"}}, ALWAYS]}
+    return rule
 
 
 def and_(*terms: dict[str, Any]) -> dict[str, Any]:
