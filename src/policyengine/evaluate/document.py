@@ -57,6 +57,16 @@ class FindingDoc(_Doc):
     trace: list[TraceDoc]
     missing: list[str] = Field(description="facts the rule needed and the record lacks")
     error: str | None
+    origin: Literal["rule", "monitor", "correlation"] = Field(
+        "rule",
+        description="rule: a pack rule over the record; monitor: a monitor over the subject's "
+        "events (evaluate --events); correlation: a check across the records of one batch",
+    )
+    period: str | None = Field(None, description="a monitor finding's calendar period, e.g. 2023-01")
+    events: list[str] = Field(default_factory=list, description="event ids a monitor finding rests on")
+    related: list[str] = Field(
+        default_factory=list, description="ids of the other records a correlation finding names"
+    )
 
 
 class IndicatorScoreDoc(_Doc):

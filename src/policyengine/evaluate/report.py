@@ -51,6 +51,15 @@ class Finding:
     trace: tuple[TraceEntry, ...] = ()
     missing: tuple[str, ...] = ()
     error: str | None = None
+    #: what concluded it: a pack ``rule`` over the record, a ``monitor`` over the subject's
+    #: events (``evaluate --events``), or a ``correlation`` across the records of one batch
+    origin: str = "rule"
+    #: a monitor finding's calendar period (``2023-01``, ``2023-Q1``), when it judges one
+    period: str | None = None
+    #: the event ids a monitor finding rests on
+    events: tuple[str, ...] = ()
+    #: the other records a correlation finding names (their ids)
+    related: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +73,10 @@ class Finding:
             "trace": [trace_to_dict(t) for t in self.trace],
             "missing": list(self.missing),
             "error": self.error,
+            "origin": self.origin,
+            "period": self.period,
+            "events": list(self.events),
+            "related": list(self.related),
         }
 
     @classmethod
@@ -81,6 +94,10 @@ class Finding:
             trace=tuple(trace_from_dict(t) for t in d["trace"]),
             missing=tuple(d["missing"]),
             error=d["error"],
+            origin=d.get("origin", "rule"),
+            period=d.get("period"),
+            events=tuple(d.get("events", ())),
+            related=tuple(d.get("related", ())),
         )
 
 
