@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "policyengine.monitor.durable",
             "policyengine.monitor.plain",
             "policyengine.monitor.events",
+            "policyengine.monitor.population",
             "policyengine.monitor.kinds.*",
         ],
     ),

@@ -26,6 +26,8 @@ from .values import Day
         "evaluation": "评估",
         "report": "报告",
         "payment": "拨款",
+        "enrolled": "纳入名册",
+        "withdrawn": "移出名册",
     }
 )
 class EventType(LabelledChoice):
@@ -42,6 +44,8 @@ class EventType(LabelledChoice):
     evaluation = "evaluation"
     report = "report"
     payment = "payment"
+    enrolled = "enrolled"
+    withdrawn = "withdrawn"
 
 
 class Event(Model):

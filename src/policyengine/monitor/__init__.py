@@ -21,6 +21,7 @@ _EXPORTS = {
     "MonitorFinding": ".findings",
     "MonitorKind": ".kinds.base",
     "MonitorResult": ".render",
+    "Member": ".population",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -37,4 +38,5 @@ if TYPE_CHECKING:
     from .events import read_events as read_events
     from .findings import MonitorFinding as MonitorFinding
     from .kinds.base import MonitorKind as MonitorKind
+    from .population import Member as Member
     from .render import MonitorResult as MonitorResult

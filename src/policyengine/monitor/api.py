@@ -20,6 +20,7 @@ from .events import ordered
 from .findings import MonitorFinding, finding
 from .kinds.base import WINDOW_START
 from .plain import run_plain
+from .population import MEMBERS, Member
 
 BACKENDS = ("auto", "plain", "durable")
 
@@ -76,6 +77,7 @@ class Monitor:
         self._events: list[Event] = []
         self._until: date | None = None
         self._start: date | None = None
+        self._members: list[Member] = []
         #: run durable-rules in a child process (a crash in its C engine cannot take this one down)
         self.isolate = isolate
 
@@ -101,6 +103,14 @@ class Monitor:
             self._until = until
         return self
 
+    def members(self, members: Iterable[Member]) -> Monitor:
+        """Subjects the periodic monitors must judge whether or not they have events: each
+        :class:`Member` names its group fields (``{"project": "P1"}``; used by the monitors
+        grouped by exactly those fields) and its own period. A member with no events fails
+        every period inside its period and the window (see :mod:`.population`)."""
+        self._members.extend(members)
+        return self
+
     def window(self) -> tuple[date | None, date | None]:
         """The window observed: its start (None when not given), and ``until`` (the last
         event's day when not given; None when there are no events)."""
@@ -109,10 +119,19 @@ class Monitor:
 
     def findings(self) -> list[MonitorFinding]:
         events = ordered(self._events)
-        if not events:
+        if not events and not self._members:
             return []
         start, until = self.window()
-        assert until is not None  # there are events
+        if until is None:
+            raise PolicyEngineError(
+                [
+                    Problem(
+                        "no events and no `until`",
+                        None,
+                        "give the day the log runs through (advance or observe)",
+                    )
+                ]
+            )
         if start is not None and start > until:
             raise PolicyEngineError(
                 [
@@ -127,23 +146,34 @@ class Monitor:
         if self.backend == "durable" and self.isolate:
             out = _isolated(self, events, until)
         else:
-            out = _run_all(self.packs, self.backend, events, until, start)
+            out = _run_all(self.packs, self.backend, events, until, start, self._members)
         return sorted(out, key=MonitorFinding.sort_key)
 
 
-def _params(pack: Pack, until: date, start: date | None) -> dict[str, Any]:
-    """The pack's parameters in force on ``until``, and the window start (when given) under
-    its reserved key."""
+def _params(
+    pack: Pack, until: date, start: date | None, members: list[Member] | None = None
+) -> dict[str, Any]:
+    """The pack's parameters in force on ``until``, and the window start and the members
+    (when given) under their reserved keys."""
     params, _ = pack.params_at(until)
-    return {**params, WINDOW_START: start} if start is not None else params
+    if start is not None:
+        params = {**params, WINDOW_START: start}
+    if members:
+        params = {**params, MEMBERS: tuple(members)}
+    return params
 
 
 def _run_all(
-    packs: list[Pack], backend: str, events: list[Event], until: date, start: date | None = None
+    packs: list[Pack],
+    backend: str,
+    events: list[Event],
+    until: date,
+    start: date | None = None,
+    members: list[Member] | None = None,
 ) -> list[MonitorFinding]:
     out: list[MonitorFinding] = []
     for pack in packs:
-        params = _params(pack, until, start)
+        params = _params(pack, until, start, members)
         for mon in pack.monitors:
             if backend == "durable":
                 out.extend(durable.run_durable(mon, events, until, params))
@@ -161,7 +191,7 @@ def _isolated(monitor: Monitor, events: list[Event], until: date) -> list[Monito
         return _in_child(monitor, events, until)
     out: list[MonitorFinding] = []
     for pack in monitor.packs:
-        params = _params(pack, until, monitor._start)
+        params = _params(pack, until, monitor._start, monitor._members)
         for mon in pack.monitors:
             out.extend(_forked(mon, events, until, params))
     return out
@@ -205,11 +235,15 @@ def _forked(mon: Any, events: list[Event], until: date, params: Any, tries: int 
 
 
 def _child(
-    pack_dirs: list[str], events: list[Event], until: date, start: date | None = None
+    pack_dirs: list[str],
+    events: list[Event],
+    until: date,
+    start: date | None = None,
+    members: list[Member] | None = None,
 ) -> list[MonitorFinding]:
     """Runs in a fresh process: load the packs, run the durable backend."""
     registry = get_registry()
-    return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until, start)
+    return _run_all([registry.load(d) for d in pack_dirs], "durable", events, until, start, members)
 
 
 def _in_child(
@@ -221,7 +255,7 @@ def _in_child(
     for _ in range(tries):
         try:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                job = pool.submit(target or _child, dirs, events, until, monitor._start)
+                job = pool.submit(target or _child, dirs, events, until, monitor._start, monitor._members)
                 return job.result()  # type: ignore[no-any-return]
         except BrokenProcessPool:
             continue

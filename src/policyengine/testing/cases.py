@@ -59,6 +59,8 @@ class Case:
     record: dict[str, Any] | None
     expect: Expect
     events: list[Event] | None = None
+    #: the observation window's first day, when the case gives one
+    observe_from: date | None = None
 
 
 @dataclass
@@ -127,6 +129,7 @@ def load_cases(path: Path, pack: Pack) -> list[Case]:
                 record=record,
                 expect=c.expect,
                 events=events,
+                observe_from=c.observe_from,
             )
         )
     if problems:
@@ -308,6 +311,8 @@ def run_case(engine: Engine, case: Case) -> CaseResult:
             report = engine.evaluate(case.record, as_of=case.as_of, trace=True, source=source)
         if case.events is not None:
             monitor = Monitor(engine.packs, backend="plain").feed(case.events).advance(case.as_of)
+            if case.observe_from is not None:
+                monitor.observe(case.observe_from, case.as_of)
             findings = tuple(monitor.findings())
     except PolicyEngineError as exc:
         return CaseResult(case, None, error=exc.render())

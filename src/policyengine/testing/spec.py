@@ -59,6 +59,11 @@ class CaseSpec(_Strict):
         default=None, description="an event log for the pack's monitors, complete through as_of"
     )
     events_file: str | None = Field(default=None, description=".jsonl or .csv, relative to this file")
+    observe_from: date | None = Field(
+        default=None,
+        description="the observation window's first day (monitor --from): periodic monitors judge "
+        "every period from it, also those with no event",
+    )
     expect: Expect
 
 

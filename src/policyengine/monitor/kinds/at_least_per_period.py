@@ -5,6 +5,9 @@ Which periods are judged, for each group that has an event in the log: with an o
 window start (:func:`.base.window_start`), every period from the one containing it; without
 one, every period from the one containing the group's first event. Either way through the last
 period that is over by ``until``; a period with no event fails with count 0.
+
+A ``population:`` (a roster in the log) and members given by the caller add the groups that
+have no event at all, judged over their own membership (:mod:`..population`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ..findings import (
     period_of,
     period_values,
 )
+from ..population import Judged, Population, members_of, plan
 from .base import MonitorKind, spec_of, window_start
 
 
@@ -42,6 +46,7 @@ class AtLeastPerPeriod(Monitor):
     group_by: list[str] = Field(default_factory=list)
     period: Literal["month", "quarter", "year"]
     min: int = Field(ge=1)
+    population: Population | None = None
 
 
 PLACEHOLDERS = frozenset({"group", "period", "count", "min"})
@@ -52,7 +57,9 @@ def run_plain(
 ) -> list[MonitorFinding]:
     spec = spec_of(mon, AtLeastPerPeriod)
     start = window_start(params)
-    groups: dict[GroupKey, list[Event]] = defaultdict(list)
+    found = members_of(spec.population, spec.group_by, events, params)
+    members = plan(mon, spec.population, found, spec.period, events, until, start)
+    groups: dict[GroupKey, list[Event]] = {key: [] for key in members.members}
     out = []
     for e in events:
         if not matches(e, spec.event):
@@ -61,22 +68,36 @@ def run_plain(
         if any(v is None for _, v in key):
             out.append(lacks_fields(mon, e, key))
             continue
-        groups[key].append(e)
+        groups.setdefault(key, []).append(e)
+    out += members.uncovered
     for key, items in groups.items():
-        by_period: dict[str, list[Event]] = defaultdict(list)
-        for e in items:
-            by_period[period_of(e.date, spec.period)[0]].append(e)
-        day = period_of(start or items[0].date, spec.period)[1]  # the first period judged
-        while True:
-            label, _, last = period_of(day, spec.period)
-            if last > until:  # a period is judged once it is over (the log runs through `until`)
-                break
-            hits = by_period.get(label, [])
-            outcome = Outcome.PASS if len(hits) >= spec.min else Outcome.FAIL
-            out.append(
-                finding(mon, outcome, hits, period_values(key, label, len(hits), spec.min), key, label)
-            )
-            day = last + timedelta(days=1)
+        judged = members.members[key] if key in members.members else _from_log(start, items, spec, until)
+        if judged is not None:
+            out += _judge(mon, spec, key, items, judged)
+    return out
+
+
+def _from_log(start: date | None, items: list[Event], spec: AtLeastPerPeriod, until: date) -> Judged:
+    """A group that is no member: from the window start's period, or its first event's."""
+    return Judged(period_of(start or items[0].date, spec.period)[1], until)
+
+
+def _judge(
+    mon: CompiledMonitor, spec: AtLeastPerPeriod, key: GroupKey, items: list[Event], judged: Judged
+) -> list[MonitorFinding]:
+    by_period: dict[str, list[Event]] = defaultdict(list)
+    for e in items:
+        by_period[period_of(e.date, spec.period)[0]].append(e)
+    out = []
+    day = judged.first
+    while True:
+        label, _, last = period_of(day, spec.period)
+        if last > judged.last:  # judged once it is over (the log runs through `until`)
+            break
+        hits = by_period.get(label, [])
+        outcome = Outcome.PASS if len(hits) >= spec.min else Outcome.FAIL
+        out.append(finding(mon, outcome, hits, period_values(key, label, len(hits), spec.min), key, label))
+        day = last + timedelta(days=1)
     return out
 
 
@@ -109,9 +130,20 @@ class _Durable:
     window start's period, or else the group's first event's), counted up by each event, closed
     (and judged) when the clock passes its last day."""
 
-    def __init__(self, mon: CompiledMonitor, events: Sequence[Event], start: date | None) -> None:
+    def __init__(
+        self, mon: CompiledMonitor, events: Sequence[Event], until: date, params: Mapping[str, Any]
+    ) -> None:
+        start = window_start(params)
         self.mon = mon
         self.spec = spec_of(mon, AtLeastPerPeriod)
+        found = members_of(self.spec.population, self.spec.group_by, events, params)
+        self.plan = plan(mon, self.spec.population, found, self.spec.period, events, until, start)
+        #: each member's last day judged (no counter opens for a period ending after it)
+        self.limits = {d.key_text(k): j.last for k, j in self.plan.members.items() if j}
+        #: each member's first judged period's first day (counters open from there)
+        self.starts = {d.key_text(k): j.first for k, j in self.plan.members.items() if j}
+        #: members with no period to judge: their events are not counted
+        self.skip = {d.key_text(k) for k, j in self.plan.members.items() if j is None}
         #: first day of the first period judged for every group (None: each group's first event's)
         self.first = period_of(start, self.spec.period)[1] if start else None
         self.run = d.Run(mon, _RULES)
@@ -157,6 +189,8 @@ class _Durable:
         for key, nxt in list(self.groups.items()):
             while nxt <= day:
                 label, _, last = period_of(nxt, self.spec.period)
+                if key in self.limits and last > self.limits[key]:
+                    break  # past the member's last judged period: never opened
                 fact = {"t": "counter", "key": key, "period": label, "last": last.toordinal()}
                 self.counters[(key, label)] = self.run.assert_fact({**fact, "n": 0, "eids": []})
                 nxt = last + timedelta(days=1)
@@ -176,19 +210,25 @@ class _Durable:
             return
         k = d.key_text(key)
         label, first, _ = period_of(e.date, self.spec.period)
+        if k in self.skip:
+            return  # a member with no period to judge
         if k not in self.groups:  # no window: the group's counters open from its first event
             self.groups[k] = first
             self.open_counters(day)
-        if self.first and first < self.first:
-            return  # a period before the window's: not judged
+        if first < self.starts.get(k, self.first or first):
+            return  # a period before the window's or the member's first: not judged
         self.run.assert_fact({"t": "event", "eid": str(e.id), "key": k, "period": label})
         self.settle()
 
     def __call__(self, events: Sequence[Event], until: date) -> list[MonitorFinding]:
+        for k in [d.key_text(k) for k in self.plan.members]:
+            if k not in self.skip:
+                self.groups[k] = self.starts[k]
         if self.first:  # a window: every group in the log has counters from its start on
             for e in events:
                 key = group_key(e, self.spec.group_by)
-                if matches(e, self.spec.event) and all(v is not None for _, v in key):
+                known = matches(e, self.spec.event) and all(v is not None for _, v in key)
+                if known and d.key_text(key) not in self.skip:
                     self.groups.setdefault(d.key_text(key), self.first)
         for day, batch in d.days(events):
             self.advance(day)
@@ -199,13 +239,14 @@ class _Durable:
         # the plain backend lists groups in order of first appearance, periods in order
         first_seen = {k: i for i, k in enumerate(self.groups)}
         self.closed.sort(key=lambda x: (first_seen[x[0]], x[1]))
-        return self.out + [c[2] for c in self.closed] + d.errors(self.mon, self.run)
+        uncovered = self.plan.uncovered
+        return self.out + uncovered + [c[2] for c in self.closed] + d.errors(self.mon, self.run)
 
 
 def run_durable(
     mon: CompiledMonitor, events: Sequence[Event], until: date, params: Mapping[str, Any]
 ) -> list[MonitorFinding]:
-    runner = _Durable(mon, events, window_start(params))
+    runner = _Durable(mon, events, until, params)
     try:
         return runner(events, until)
     finally:
