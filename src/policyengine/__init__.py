@@ -29,6 +29,7 @@ _EXPORTS = {
     "Finding": "evaluate",
     "Outcome": "outcomes",
     "Report": "evaluate",
+    "evaluate_with_events": "evaluate",
     "Verdict": "outcomes",
     "hookimpl": "hookspecs",
     "MISSING": "lang",
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     from .evaluate import Engine as Engine
     from .evaluate import Finding as Finding
     from .evaluate import Report as Report
+    from .evaluate import evaluate_with_events as evaluate_with_events
     from .hookspecs import hookimpl as hookimpl
     from .lang import MISSING as MISSING
     from .lang import Function as Function

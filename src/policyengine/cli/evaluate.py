@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from ..compare import compare
+from ..errors import PolicyEngineError, Problem
 from ..evaluate.engine import Engine
+from ..evaluate.subject import evaluate_with_events
 from ..io import read_records
 from ..monitor.api import Monitor
 from ..monitor.events import read_events
@@ -23,16 +25,39 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     engine = Engine.from_packs(args.pack, ignore_scope=args.ignore_scope)
     as_of = args.as_of or date.today()
     records = list(read_records(args.file))
-    reports = [
-        engine.evaluate(rec, as_of=as_of, trace=not args.no_trace, kind=args.kind, source=label)
-        for label, rec in records
-    ]
+    if args.events is None:
+        if args.from_ is not None:
+            raise_usage("--from needs --events (the window of the monitors over the log)")
+        reports = [
+            engine.evaluate(rec, as_of=as_of, trace=not args.no_trace, kind=args.kind, source=label)
+            for label, rec in records
+        ]
+    else:
+        log = read_events(args.events)
+        reports = [
+            evaluate_with_events(
+                engine,
+                rec,
+                log,
+                as_of=as_of,
+                start=args.from_,
+                kind=args.kind,
+                source=label,
+                trace=not args.no_trace,
+                backend=args.backend,
+            )
+            for label, rec in records
+        ]
     if args.format == "json" and len(reports) != 1:
         text = "[\n" + ",\n".join(render(r, args.lang) for r in reports) + "\n]"
     else:
         text = "\n".join(render(r, args.lang) for r in reports)
     emit(text, args.out)
     return exit_code([r.verdict for r in reports])
+
+
+def raise_usage(message: str) -> None:
+    raise PolicyEngineError([Problem(message, None, "see policyengine evaluate --help")])
 
 
 def exit_code(statuses: Iterable[Verdict | str]) -> int:

@@ -113,6 +113,34 @@ def _evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="judge records outside a pack's region or applies_to by it all the same",
     )
+    _events_options(ev, "auto")
+
+
+def _events_options(parser: argparse.ArgumentParser, backend: str) -> None:
+    """--events, --from and --backend: a record's monitors over its events, in one verdict."""
+    parser.add_argument(
+        "--events",
+        type=Path,
+        default=None,
+        metavar="LOG",
+        help="event log (.jsonl or .csv): the packs' monitors also run over the events naming each "
+        "record (project: ID or station: ID), in one report and one verdict; the log is complete "
+        "through --as-of",
+    )
+    parser.add_argument(
+        "--from",
+        dest="from_",
+        type=parse_date,
+        default=None,
+        metavar="DATE",
+        help="with --events: the monitors' window starts here (default: the record's period start)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "plain", "durable"),
+        default=backend,
+        help=f"with --events: the monitor backend (default {backend}; both give the same findings)",
+    )
 
 
 def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

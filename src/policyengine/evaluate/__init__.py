@@ -15,6 +15,8 @@ _EXPORTS = {
     "Report": ".report",
     "SubjectRef": ".report",
     "Verdict": "..outcomes",
+    "Monitoring": ".report",
+    "evaluate_with_events": ".subject",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from ..outcomes import Verdict as Verdict
     from .engine import Engine as Engine
     from .report import Finding as Finding
+    from .report import Monitoring as Monitoring
     from .report import PackRef as PackRef
     from .report import Report as Report
     from .report import SubjectRef as SubjectRef
+    from .subject import evaluate_with_events as evaluate_with_events

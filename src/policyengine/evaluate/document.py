@@ -112,6 +112,13 @@ class ScopeDoc(_Doc):
     reason: Bilingual
 
 
+class MonitoringDoc(_Doc):
+    from_: date | None = Field(alias="from", description="the window's first day (null: none)")
+    until: date = Field(description="the log is complete through this day (the as-of date)")
+    events: int = Field(ge=0, description="events that name the subject")
+    packs: list[str] = Field(description="packs whose monitors ran")
+
+
 class ReportDocument(_Doc):
     """Everything the packs concluded about one subject on one date."""
 
@@ -131,6 +138,10 @@ class ReportDocument(_Doc):
     counts: dict[Outcome, int] = Field(description="findings by outcome")
     findings: list[FindingDoc]
     scores: list[ScoreDoc]
+    monitoring: MonitoringDoc | None = Field(
+        None,
+        description="with --events: the monitors' window, the subject's events, packs whose monitors ran",
+    )
 
 
 def report_json_schema() -> dict[str, Any]:

@@ -35,6 +35,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "incomplete_score": "评分不完整:有指标缺少数据",
         "weights_from": "权重来源",
         "evaluated": "已评估规则 {n} 条",
+        "evaluated_monitor": "监测结论 {n} 条",
+        "evaluated_correlation": "跨记录核查 {n} 条",
+        "monitoring": "监测窗口 {start} 至 {until},本对象事件 {events} 条,监测规则来自 {packs}",
+        "monitoring_none": "监测窗口 {start} 至 {until},本对象事件 {events} 条;尚无可判断的监测期间",
+        "no_start": "(未给出起始日)",
         "out_of_scope": "不适用本政策",
         "region_not_stated": "地区未写明",
         "nothing_checked": "所选政策包没有适用于此对象的规则,未作评估",
@@ -64,6 +69,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "incomplete_score": "incomplete: an indicator lacks data",
         "weights_from": "Weights set by",
         "evaluated": "{n} rules evaluated",
+        "evaluated_monitor": "{n} monitor findings",
+        "evaluated_correlation": "{n} cross-record checks",
+        "monitoring": "monitors observed {start} to {until}: {events} events of this subject, "
+        "monitors of {packs}",
+        "monitoring_none": "monitors observed {start} to {until}: {events} events of this subject; "
+        "no period to judge yet",
+        "no_start": "(no start given)",
         "out_of_scope": "out of scope",
         "region_not_stated": "region not stated",
         "nothing_checked": "no rule of the chosen packs applies to this subject: nothing was checked",
@@ -98,6 +110,38 @@ def scope_lines(report: Report, lang: str) -> list[str]:
     ]
 
 
+def finding_label(f: Finding) -> str:
+    """The rule or monitor id, with a monitor finding's period (``… 2023-01``)."""
+    return f"{f.rule} {f.period}" if f.period else f.rule
+
+
+def evaluated_text(report: Report, lang: str) -> str:
+    """How many rules were evaluated, and (when any) monitor and cross-record findings."""
+    lab = _l(lang)
+    judged = [f for f in report.findings if f.outcome is not Outcome.NOT_APPLICABLE]
+    parts = [lab["evaluated"].format(n=sum(1 for f in judged if f.origin == "rule"))]
+    for origin in ("monitor", "correlation"):
+        n = sum(1 for f in judged if f.origin == origin)
+        if n or (origin == "monitor" and report.monitoring):
+            parts.append(lab[f"evaluated_{origin}"].format(n=n))
+    return ("; " if lang == "en" else "、").join(parts)
+
+
+def monitoring_line(report: Report, lang: str) -> str | None:
+    """The monitors' window and events, when the report combines the record with its events."""
+    m = report.monitoring
+    if m is None:
+        return None
+    lab = _l(lang)
+    values = {
+        "start": m.start.isoformat() if m.start else lab["no_start"],
+        "until": m.until.isoformat(),
+        "events": m.events,
+        "packs": ", ".join(m.packs),
+    }
+    return lab["monitoring" if m.packs else "monitoring_none"].format(**values)
+
+
 def trace_lines(finding: Finding, lang: str) -> list[str]:
     """Each decision as ``text: left op right → result``."""
     out = []
@@ -126,7 +170,10 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         title = p.title.get("en" if lang == "en" else "zh", p.id)
         lines.append(f"- **{lab['packs']}**: {title} — `{p.id}` {p.version} (`{p.content_hash[:19]}`)")
     lines.append(f"- **{lab['verdict']}**: **{verdict_label(report, lang)}**")
-    lines.append(f"- {lab['evaluated'].format(n=report.evaluated)}")
+    lines.append(f"- {evaluated_text(report, lang)}")
+    watched = monitoring_line(report, lang)
+    if watched:
+        lines.append(f"- {watched}")
     lines.extend(f"- {line}" for line in scope_lines(report, lang))
     if report.verdict is Verdict.NOT_ASSESSED:
         lines.append(f"- {lab['nothing_checked']}")
@@ -159,15 +206,16 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
     lines.append("|---|---|---|---|---|")
     for f in report.findings:
         msg = f.message.get(lang) or f.message["zh"]
+        title = _md(f.title.get(lang, f.title["zh"]))
         lines.append(
-            f"| `{f.rule}` {_md(f.title.get(lang, f.title['zh']))} | {outcome_label(f.outcome, lang)} "
+            f"| `{finding_label(f)}` {title} | {outcome_label(f.outcome, lang)} "
             f"| {lab.get(f.severity, f.severity)} | {_md(msg)} | {_md(f.citation.short())} |"
         )
     details = [f for f in report.findings if f.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE)]
     if details:
         lines += ["", f"## {lab['trace']}", ""]
         for f in details:
-            lines.append(f"### `{f.rule}` — {outcome_label(f.outcome, lang)}")
+            lines.append(f"### `{finding_label(f)}` — {outcome_label(f.outcome, lang)}")
             lines.append("")
             lines.append(f.message.get(lang) or f.message["zh"])
             lines.append("")
@@ -222,7 +270,7 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
     table.add_column(lab["citation"], overflow="fold", ratio=2)
     for f in report.findings:
         table.add_row(
-            f.rule,
+            finding_label(f),
             Text(outcome_label(f.outcome, lang), style=_STYLE[f.outcome]),
             f.message.get(lang) or f.message["zh"],
             f.citation.clause,
@@ -236,11 +284,14 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
             + ("" if sc.complete else f"  ({lab['incomplete_score']})")
         )
     console.print(
-        f"{lab['verdict']}: {verdict_label(report, lang)}  {lab['evaluated'].format(n=report.evaluated)}  "
+        f"{lab['verdict']}: {verdict_label(report, lang)}  {evaluated_text(report, lang)}  "
         + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)
     )
     for line in scope_lines(report, lang):
         console.print(line, markup=False)
+    watched = monitoring_line(report, lang)
+    if watched:
+        console.print(watched, markup=False)
     if report.verdict is Verdict.NOT_ASSESSED:
         console.print(lab["nothing_checked"])
     return console.export_text(styles=color)

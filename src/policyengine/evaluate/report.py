@@ -23,6 +23,7 @@ __all__ = [  # Citation, Outcome and Verdict live in policyengine.outcomes; also
     "Citation",
     "Finding",
     "IndicatorScore",
+    "Monitoring",
     "Outcome",
     "PackRef",
     "Report",
@@ -274,6 +275,36 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """What the monitors observed when a report combines a record with its events
+    (``evaluate --events``): the window, how many of the subject's events, which packs' monitors
+    ran (none: nothing to judge yet, or no pack in scope has monitors)."""
+
+    start: date | None
+    until: date
+    events: int
+    packs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "until": self.until.isoformat(),
+            "events": self.events,
+            "packs": list(self.packs),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Monitoring:
+        start = d.get("from")
+        return cls(
+            date.fromisoformat(start) if start else None,
+            date.fromisoformat(d["until"]),
+            int(d["events"]),
+            tuple(d.get("packs", ())),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the packs concluded about one subject on one date."""
 
@@ -285,6 +316,8 @@ class Report:
     #: each pack's scope for this record: in scope, out of scope (its rules did not judge it,
     #: unless the engine ignores scope), or judged without a stated region
     scope: tuple[PackScope, ...] = ()
+    #: the monitors' window and events, when the report combines the record with its events
+    monitoring: Monitoring | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -303,7 +336,8 @@ class Report:
 
     @property
     def evaluated(self) -> int:
-        """How many rules applied to the subject (every finding that is not not_applicable)."""
+        """How many rules applied to the subject (every finding that is not not_applicable;
+        monitor and correlation findings count as rules)."""
         return sum(1 for f in self.findings if f.outcome is not Outcome.NOT_APPLICABLE)
 
     def counts(self) -> dict[str, int]:
@@ -333,6 +367,7 @@ class Report:
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
             "scores": [s.to_dict() for s in self.scores],
+            "monitoring": self.monitoring.to_dict() if self.monitoring else None,
         }
 
     @classmethod
@@ -346,4 +381,5 @@ class Report:
             findings=tuple(Finding.from_dict(f) for f in d["findings"]),
             scores=tuple(Score.from_dict(s) for s in d.get("scores", ())),
             scope=tuple(PackScope.from_dict(s) for s in d.get("scope", ())),
+            monitoring=Monitoring.from_dict(d["monitoring"]) if d.get("monitoring") else None,
         )
