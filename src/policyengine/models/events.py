@@ -101,16 +101,12 @@ def parse_events(items: Iterable[Mapping[str, Any] | Event], source: str = "<eve
 
 def _with_ids(events: list[Event]) -> list[Event]:
     """Give events without an id one made from their content, so that it does not depend on
-    their position: identical events are numbered in order (they are interchangeable)."""
-    seen: dict[str, int] = {}
+    their position. Identical events get the same id: a run counts them once and reports the
+    copies (:func:`policyengine.monitor.events.screen`)."""
     out = []
     for e in events:
         if e.id is None:
             digest = hashlib.sha1(e.model_dump_json(exclude={"id"}).encode()).hexdigest()[:10]
-            n = seen.get(digest, 0)
-            seen[digest] = n + 1
-            e = e.model_copy(
-                update={"id": f"{e.type.value}-{e.date.isoformat()}-{digest}" + (f"-{n}" if n else "")}
-            )
+            e = e.model_copy(update={"id": f"{e.type.value}-{e.date.isoformat()}-{digest}"})
         out.append(e)
     return out

@@ -16,7 +16,7 @@ from ..outcomes import Outcome
 from ..packs.runtime import Pack
 from ..plugins import get_registry
 from . import durable
-from .events import ordered
+from .events import PLAUSIBLE_YEARS, SetAside, ordered, screen
 from .findings import MonitorFinding, finding
 from .kinds.base import WINDOW_START
 from .plain import run_plain
@@ -48,7 +48,11 @@ class Monitor:
     """
 
     def __init__(
-        self, packs: Iterable[str | Path | Pack], backend: str = "auto", isolate: bool = True
+        self,
+        packs: Iterable[str | Path | Pack],
+        backend: str = "auto",
+        isolate: bool = True,
+        plausible_years: int = PLAUSIBLE_YEARS,
     ) -> None:
         if backend not in BACKENDS:
             raise PolicyEngineError([Problem(f"unknown backend `{backend}`", None, f"use one of {BACKENDS}")])
@@ -78,6 +82,8 @@ class Monitor:
         self._until: date | None = None
         self._start: date | None = None
         self._members: list[Member] = []
+        #: events further than this from the log's bulk (or the window) are set aside as typos
+        self.plausible_years = plausible_years
         #: run durable-rules in a child process (a crash in its C engine cannot take this one down)
         self.isolate = isolate
 
@@ -111,14 +117,24 @@ class Monitor:
         self._members.extend(members)
         return self
 
+    def _screened(self) -> tuple[list[Event], list[SetAside]]:
+        return screen(
+            ordered(self._events), start=self._start, until=self._until, plausible_years=self.plausible_years
+        )
+
+    def set_aside(self) -> list[SetAside]:
+        """The events a run leaves out, with the reason: duplicates, id conflicts, implausible
+        dates (:func:`.events.screen`)."""
+        return self._screened()[1]
+
     def window(self) -> tuple[date | None, date | None]:
         """The window observed: its start (None when not given), and ``until`` (the last
-        event's day when not given; None when there are no events)."""
-        until = self._until or max((e.date for e in self._events), default=None)
+        plausible event's day when not given; None when there are no events)."""
+        until = self._until or max((e.date for e in self._screened()[0]), default=None)
         return self._start, until
 
     def findings(self) -> list[MonitorFinding]:
-        events = ordered(self._events)
+        events, _ = self._screened()
         if not events and not self._members:
             return []
         start, until = self.window()
@@ -175,10 +191,13 @@ def _run_all(
     for pack in packs:
         params = _params(pack, until, start, members)
         for mon in pack.monitors:
-            if backend == "durable":
-                out.extend(durable.run_durable(mon, events, until, params))
-            else:
-                out.extend(run_plain(mon, events, until, params))
+            run = durable.run_durable if backend == "durable" else run_plain
+            try:
+                out.extend(run(mon, events, until, params))
+            except Exception as exc:  # a monitor never takes the others down with it
+                text = f"{type(exc).__name__}: {exc}"
+                why = {"why_zh": f"监测规则运行出错:{text}", "why_en": f"the monitor failed: {text}"}
+                out.append(finding(mon, Outcome.ERROR, [], why))
     return out
 
 

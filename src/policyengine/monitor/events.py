@@ -7,14 +7,120 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import Location, Problem, RecordError
 from ..models.events import EVENT_FIELDS, Event, EventType, parse_events
 
-__all__ = ["EVENT_FIELDS", "Event", "EventType", "ordered", "parse_events", "read_events"]
+__all__ = [
+    "EVENT_FIELDS",
+    "Event",
+    "EventType",
+    "SetAside",
+    "ordered",
+    "parse_events",
+    "read_events",
+    "screen",
+]
+
+#: How far from the bulk of a log an event's date may lie before it is taken for a typing
+#: mistake (9023 for 2023): five years either side of the log's median date, or of the window.
+PLAUSIBLE_YEARS = 5
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An event left out of a run, and why (never silently): a ``duplicate`` of an earlier
+    event, an ``id_conflict`` (an earlier event has its id and other content), or an
+    ``implausible_date``."""
+
+    event: Event
+    kind: str
+    reason: Mapping[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event.id,
+            "date": self.event.date.isoformat(),
+            "kind": self.kind,
+            "reason": dict(self.reason),
+        }
+
+
+def screen(
+    events: Sequence[Event],
+    *,
+    start: date | None = None,
+    until: date | None = None,
+    plausible_years: int = PLAUSIBLE_YEARS,
+) -> tuple[list[Event], list[SetAside]]:
+    """The events a run uses, in order, and those it sets aside.
+
+    - **duplicates**: an event with the same content as an earlier one (every field, the id
+      included, or both without an id) is used once; each further copy is set aside. Two
+      visits on one day to one elder must differ in something (an id, a note) to count twice.
+    - **id conflicts**: an event whose id an earlier event already has, with other content, is
+      set aside (the backends key events by id).
+    - **implausible dates**: more than ``plausible_years`` before the window start (or, without
+      one, the log's median date), or — when ``until`` is not given — after the median by more
+      than that. Such a date (9023 for 2023) would otherwise stretch the default ``until``.
+    """
+    kept: list[Event] = []
+    aside: list[SetAside] = []
+    by_id: dict[str, Event] = {}
+    for e in events:
+        first = by_id.get(str(e.id))
+        if first is None:
+            by_id[str(e.id)] = e
+            kept.append(e)
+        elif first == e:
+            aside.append(SetAside(e, "duplicate", _words("duplicate", e)))
+        else:
+            aside.append(SetAside(e, "id_conflict", _words("id_conflict", e)))
+    if not kept:
+        return kept, aside
+    days = sorted(e.date for e in kept)
+    centre = start or days[len(days) // 2]
+    span = timedelta(days=round(365.25 * plausible_years))
+    lo = _shift(centre, -span)
+    hi = None if until is not None else _shift(days[len(days) // 2], span)
+    plausible = []
+    for e in kept:
+        if e.date < lo or (hi is not None and e.date > hi):
+            aside.append(SetAside(e, "implausible_date", _words("implausible_date", e, lo, hi)))
+        else:
+            plausible.append(e)
+    return plausible, aside
+
+
+def _shift(day: date, by: timedelta) -> date:
+    try:
+        return day + by
+    except OverflowError:
+        return date.max if by.days > 0 else date.min
+
+
+def _words(kind: str, e: Event, lo: date | None = None, hi: date | None = None) -> dict[str, str]:
+    if kind == "duplicate":
+        return {
+            "zh": f"与前面的事件 {e.id} 完全相同,只计一次",
+            "en": f"the same as an earlier event {e.id}: counted once",
+        }
+    if kind == "id_conflict":
+        return {
+            "zh": f"事件编号 {e.id} 已被前面内容不同的事件使用,此条未使用;请改用唯一编号",
+            "en": f"event id {e.id} is already used by an earlier event with other content; "
+            "not used: give unique ids",
+        }
+    span = f"{lo} – {hi or '…'}"
+    return {
+        "zh": f"日期 {e.date} 不在可信范围 {span} 内(可能是录入错误),此条未使用",
+        "en": f"date {e.date} is outside the plausible range {span} (a typing mistake?); not used",
+    }
 
 
 def ordered(events: Iterable[Event]) -> list[Event]:
