@@ -23,7 +23,12 @@ pytestmark = pytest.mark.slow  # every snippet in its own interpreter
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-SHIPPED = ["packs/lanzhou_2022/examples/project.yaml", "packs/haining/examples/events-2023.jsonl"]
+SHIPPED = [
+    "packs/lanzhou_2022/examples/project.yaml",
+    "packs/haining/examples/events-2023.jsonl",
+    "packs/hunan/examples/project.yaml",
+    "packs/hunan/examples/oversight-2022.jsonl",
+]
 FENCE = re.compile(r"^```python\n(.*?)^```$", re.M | re.S)
 TIMEOUT = 120  # seconds; the row-by-row batch example starts two worker processes
 
@@ -35,7 +40,11 @@ EXPECT = {
     "docs/embedding.md[0]": "compliant",
     "docs/embedding.md[1]": "'rows': 20",
     "docs/embedding.md[2]": "'compliant': 17",
+    "docs/embedding.md[3]": "P1 fail ['P2']",
     "docs/monitoring.md[0]": "staff.departure_filed",
+    "docs/monitoring.md[1]": "['2023-01', '2023-02', '2023-03', '2023-07']",
+    "docs/monitoring.md[2]": "[('2023-01', 'fail'), ('2023-02', 'fail'), ('2023-03', 'fail')]",
+    "docs/monitoring.md[3]": "non_compliant ['2022-01', '2022-02', '2022-03', '2022-Q1']",
 }
 
 

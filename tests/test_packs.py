@@ -237,9 +237,10 @@ def test_each_shipped_pack_readme_accounts_for_every_rule_and_parameter() -> Non
         assert {r.id for r in own.rules} - named == set(), f"{pid}: rules missing from the table"
         assert set(own.parameters) - named == set(), f"{pid}: parameters missing"
         assert {m.id for m in own.monitors} - named == set(), f"{pid}: monitors missing from the table"
+        assert {c.id for c in own.correlations} - named == set(), f"{pid}: correlations missing"
         dotted = {n for n in named if "." in n}
-        known = {r.id for r in pack.rules} | {m.id for m in pack.monitors}
-        assert dotted - known == set(), f"{pid}: README names unknown rules or monitors"
+        known = {r.id for r in pack.rules} | {m.id for m in pack.monitors} | {c.id for c in pack.correlations}
+        assert dotted - known == set(), f"{pid}: README names unknown rules, monitors or correlations"
 
 
 def test_a_comma_inside_a_flow_mapping_gets_a_quoting_hint(write_pack) -> None:

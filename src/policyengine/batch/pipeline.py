@@ -3,6 +3,10 @@
 Rows are read, evaluated and written one chunk at a time, so memory stays flat whatever the
 number of rows. A row that cannot be read or validated is kept, with its sheet, row number
 and reasons, and comes out as ``invalid``: no input row is ever lost.
+
+When a pack declares ``correlations:`` (checks across the records of the batch), the input is
+read once more before evaluation to index what they compare (:mod:`.correlate`); each report
+then gets one finding per correlation. Without any, that pass is skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from typing import Any
 
 from ..errors import PolicyEngineError, Problem
 from ..evaluate.engine import Engine
+from ..models import validate_record
+from .correlate import CorrelationIndex, build_index
+from .events import SubjectLogs
 from .readers import Input
 from .rows import InputProblem, ResultRow, WorkItem
 
@@ -26,14 +33,29 @@ CHUNK = 256
 _ITEM = re.compile(r"^(\w+)\[(\d+)\]\.?(.*)$")
 
 
-def evaluate_item(engine: Engine, item: WorkItem) -> ResultRow:
-    """One row through the engine; a record the models reject gives its problems instead."""
+def evaluate_item(
+    engine: Engine,
+    item: WorkItem,
+    index: CorrelationIndex | None = None,
+    logs: SubjectLogs | None = None,
+) -> ResultRow:
+    """One row through the engine, the batch's correlations when ``index`` is given, and its
+    monitors over its events when ``logs`` are; a record the models reject gives its problems
+    instead."""
     row = item.row
     errors = list(row.problems)
     report = None
     if row.record is not None and not errors:
         try:
-            report = engine.evaluate(row.record, as_of=item.as_of, trace=False, kind=item.kind)
+            if index is None and logs is None:
+                report = engine.evaluate(row.record, as_of=item.as_of, trace=False, kind=item.kind)
+            else:  # validated once, for the rules, the correlations and the monitors
+                subject = validate_record(row.record, engine.subjects, kind=item.kind)
+                report = engine.evaluate(subject, as_of=item.as_of, trace=False, kind=item.kind)
+                if index is not None:
+                    report = index.judge(engine, subject, report, row)
+                if logs is not None:
+                    report = logs.judge(engine, subject, report)
         except PolicyEngineError as exc:
             errors.extend(_locate(p, row.sheet, row.line, row.child_rows) for p in exc.problems)
     elif row.record is None and not errors:
@@ -80,16 +102,25 @@ def _text_or_none(value: Any) -> str | None:
 # -- worker processes ----------------------------------------------------------------------
 
 _worker_engine: Engine | None = None
+_worker_index: CorrelationIndex | None = None
+_worker_logs: SubjectLogs | None = None
 
 
-def _init_worker(packs: Sequence[str | Path], ignore_scope: bool) -> None:
-    global _worker_engine
+def _init_worker(
+    packs: Sequence[str | Path],
+    ignore_scope: bool,
+    index: CorrelationIndex | None,
+    logs: SubjectLogs | None = None,
+) -> None:
+    global _worker_engine, _worker_index, _worker_logs
     _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
+    _worker_index = index
+    _worker_logs = logs
 
 
 def _worker(item: WorkItem) -> ResultRow:
     assert _worker_engine is not None
-    return evaluate_item(_worker_engine, item).for_transfer()
+    return evaluate_item(_worker_engine, item, _worker_index, _worker_logs).for_transfer()
 
 
 def assess(
@@ -102,18 +133,21 @@ def assess(
     engine: Engine | None = None,
     on_row: Callable[[ResultRow], None] | None = None,
     ignore_scope: bool = False,
+    logs: SubjectLogs | None = None,
 ) -> Iterator[ResultRow]:
     """Evaluate every row of ``source``; yields rows in input order.
 
     ``engine``, when given, must be built from ``packs`` (and ``ignore_scope``); it saves
-    loading them again in this process (workers always load their own).
+    loading them again in this process (workers always load their own). When the packs declare
+    correlations, the rows are read twice: once to index them, then to evaluate them.
     """
+    engine = engine or Engine.from_packs(packs, ignore_scope=ignore_scope)
+    index = build_index(engine, source.rows(), kind)
     items = (WorkItem(row, kind, as_of) for row in source.rows())
     if jobs <= 1:
-        engine = engine or Engine.from_packs(packs, ignore_scope=ignore_scope)
-        results: Iterator[ResultRow] = (evaluate_item(engine, item) for item in items)
+        results: Iterator[ResultRow] = (evaluate_item(engine, item, index, logs) for item in items)
     else:
-        results = _in_workers(packs, items, jobs, ignore_scope)
+        results = _in_workers(packs, items, jobs, ignore_scope, index, logs)
     for result in results:
         if on_row:
             on_row(result)
@@ -121,12 +155,17 @@ def assess(
 
 
 def _in_workers(
-    packs: Sequence[str | Path], items: Iterator[WorkItem], jobs: int, ignore_scope: bool
+    packs: Sequence[str | Path],
+    items: Iterator[WorkItem],
+    jobs: int,
+    ignore_scope: bool,
+    index: CorrelationIndex | None,
+    logs: SubjectLogs | None = None,
 ) -> Iterator[ResultRow]:
     # Workers evaluate one chunk while this process reads the next and writes the last:
     # at most two chunks are in flight, so memory stays flat.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs), ignore_scope)) as pool:
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs), ignore_scope, index, logs)) as pool:
 
         def submit() -> AsyncResult[list[ResultRow]] | None:
             chunk = [x for _, x in zip(range(CHUNK * jobs), items, strict=False)]

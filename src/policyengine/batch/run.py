@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..errors import PolicyEngineError, Problem
 from ..evaluate.engine import Engine
+from .events import load_logs
 from .pipeline import assess
 from .readers import Input
 from .summary import Summary
@@ -41,20 +42,31 @@ def run_assessment(
     sheets: Sequence[str] = (),
     progress: ProgressFactory | None = None,
     ignore_scope: bool = False,
+    events: Path | None = None,
+    events_from: date | None = None,
+    backend: str = "plain",
 ) -> Summary:
     """Assess every row of ``input_path`` under ``packs`` and write each of ``outs`` (the
     writer is chosen by suffix). ``kind`` defaults to the only kind the packs check (JSONL
     rows may say their own); ``as_of`` to today; ``mapping`` is a ``表头: field.path`` YAML
     file; ``sheets`` are second tables for CSV input as ``--sheet`` gives them
     (``"staff=staff.csv"``); ``ignore_scope`` judges rows outside a pack's region or
-    ``applies_to`` by it all the same. Raises :class:`PolicyEngineError` for unusable input before any
-    row is evaluated; if the run fails later, every output is removed.
+    ``applies_to`` by it all the same. ``events`` is an event log: each row's packs' monitors
+    also run over the events naming it, in the row's report and verdict (``events_from`` and
+    ``backend`` as ``evaluate --events`` takes them). Raises :class:`PolicyEngineError` for
+    unusable input before any row is evaluated; if the run fails later, every output is
+    removed.
     """
     if jobs < 1:
         raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
+    if events_from is not None and events is None:
+        raise PolicyEngineError(
+            [Problem("--from needs --events (the window of the monitors over the log)", None, None, "usage")]
+        )
     engine = Engine.from_packs(packs, ignore_scope=ignore_scope)  # load and check the packs first
     kind = _resolve_kind(engine, kind, input_path)
     model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
+    logs = load_logs(engine, events, kind, events_from, backend) if events is not None else None
     source = Input(input_path, model, load_mapping(mapping) if mapping else None, parse_sheets(sheets))
     writers = [open_writer(out) for out in outs]
     summary = Summary(as_of=as_of or date.today())
@@ -68,6 +80,7 @@ def run_assessment(
             jobs=jobs,
             engine=engine,
             ignore_scope=ignore_scope,
+            logs=logs,
         )
         for row in rows:
             summary.add(row)

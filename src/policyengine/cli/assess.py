@@ -23,6 +23,9 @@ def cmd_assess(args: argparse.Namespace) -> int:
         sheets=args.sheet,
         progress=RichProgress if sys.stderr.isatty() and not args.no_progress else None,
         ignore_scope=args.ignore_scope,
+        events=args.events,
+        events_from=args.from_,
+        backend=args.backend,
     )
     for line in summary.console_lines(args.out):
         print(line)

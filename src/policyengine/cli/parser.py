@@ -173,6 +173,7 @@ def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="judge records outside a pack's region or applies_to by it all the same",
     )
+    _events_options(asm, "plain")
 
 
 def _compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,6 +13,7 @@ from ..evaluate.document import report_json_schema
 from ..models.events import Event
 from ..models.schema import json_schema
 from ..monitor.kinds.base import MonitorKind
+from ..packs.correlations import KINDS as CORRELATION_KINDS
 from ..packs.schema import PackFile
 from ..plugins import default_monitor_kinds, default_subjects
 from ..testing.spec import CaseFile
@@ -21,7 +22,8 @@ from .parser import EXIT_OK
 
 
 def pack_schema(kinds: Mapping[str, MonitorKind]) -> dict[str, Any]:
-    """The pack file's schema; a ``monitors:`` entry is one of the registered kinds' models."""
+    """The pack file's schema; a ``monitors:`` entry is one of the registered kinds' models, a
+    ``correlations:`` entry one of the correlation kinds'."""
     schema = json_schema(PackFile)
     defs = schema.setdefault("$defs", {})
     choices = []
@@ -32,6 +34,14 @@ def pack_schema(kinds: Mapping[str, MonitorKind]) -> dict[str, Any]:
         defs[f"monitor_{name}"] = spec
         choices.append({"$ref": f"#/$defs/monitor_{name}"})
     defs["MonitorEntry"] = {"title": "Monitor", "oneOf": choices}
+    correlations = []
+    for name, corr in sorted(CORRELATION_KINDS.items()):
+        spec = json_schema(corr.spec)
+        spec.pop("$schema", None)
+        defs.update(spec.pop("$defs", {}))
+        defs[f"correlation_{name}"] = spec
+        correlations.append({"$ref": f"#/$defs/correlation_{name}"})
+    defs["CorrelationEntry"] = {"title": "Correlation", "oneOf": correlations}
     return {**schema, "title": "policyengine pack"}
 
 

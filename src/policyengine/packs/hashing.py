@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
+from .correlations import CompiledCorrelation
 from .merge import Merged
 from .monitors import CompiledMonitor
 from .runtime import CompiledRule, CompiledScorecard
@@ -20,6 +22,7 @@ def content_hash(
     rules: list[CompiledRule],
     scorecards: list[CompiledScorecard],
     monitors: list[CompiledMonitor],
+    correlations: Sequence[CompiledCorrelation] = (),
 ) -> str:
     content: dict[str, Any] = {
         "pack": merged.top.model.pack.model_dump(mode="json", by_alias=True),
@@ -31,6 +34,8 @@ def content_hash(
         "scorecards": [c.card.model_dump(mode="json") for c in scorecards],
         "monitors": [x.spec.model_dump(mode="json", by_alias=True) for x in monitors],
     }
+    if correlations:  # absent from the hash of a pack without any, so those hashes stay as they were
+        content["correlations"] = [c.spec.model_dump(mode="json", by_alias=True) for c in correlations]
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     ).hexdigest()

@@ -8,7 +8,7 @@ types), duplicate ids, unknown subjects, citations to unknown sources, ``extends
 
 The passes, each in its own module: :mod:`.reading` (one file, with positions) →
 :mod:`.merge` (the ``extends:`` chain into one table) → :mod:`.rules`, :mod:`.scorecards`,
-:mod:`.monitors` (one compiler per section) → :mod:`.hashing` → :class:`.runtime.Pack`.
+:mod:`.monitors`, :mod:`.correlations` (one compiler per section) → :mod:`.hashing` → :class:`.runtime.Pack`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..errors import PackError
 from ..lang import type_of_value
 from ..lang.functions import Function
 from ..models.introspect import ANY, TypeInfo
+from .correlations import compile_correlations
 from .hashing import content_hash
 from .merge import Merged, Resolver, merge, read_chain
 from .monitors import MonitorKindSpec, compile_monitors
@@ -51,6 +52,7 @@ def load_pack(
     rule_subjects = {r.id: r.subject for r in rules}
     scorecards = compile_scorecards(merged, subjects, functions, param_types, rule_subjects)
     monitors = compile_monitors(merged, monitor_kinds)
+    correlations = compile_correlations(merged, subjects)
     if merged.problems:
         raise PackError(merged.problems)
     return Pack(
@@ -61,9 +63,10 @@ def load_pack(
         not_checked=merged.not_checked,
         path=merged.top.path.parent,
         chain=[s.model.pack.id for s in merged.chain],
-        content_hash=content_hash(merged, rules, scorecards, monitors),
+        content_hash=content_hash(merged, rules, scorecards, monitors, correlations),
         scorecards=scorecards,
         monitors=monitors,
+        correlations=correlations,
     )
 
 

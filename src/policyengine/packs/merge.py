@@ -16,7 +16,7 @@ from .._yaml import YamlMap
 from ..errors import PackError, PackNotFoundError, Problem, did_you_mean
 from .citations import check_cite
 from .reading import PackSourceFile, read_pack_file
-from .schema import Monitor, NotChecked, Parameter, Rule, Scorecard, Source
+from .schema import Correlation, Monitor, NotChecked, Parameter, Rule, Scorecard, Source
 
 #: Maps an ``extends:`` value and the directory of the pack that says it to a pack directory.
 Resolver = Callable[[str, Path], Path]
@@ -33,6 +33,7 @@ class Merged:
     rules: dict[str, tuple[Rule, PackSourceFile, int]] = field(default_factory=dict)
     cards: dict[str, tuple[Scorecard, PackSourceFile, int]] = field(default_factory=dict)
     monitors: dict[str, tuple[Monitor, PackSourceFile, int]] = field(default_factory=dict)
+    correlations: dict[str, tuple[Correlation, PackSourceFile, int]] = field(default_factory=dict)
     not_checked: list[NotChecked] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def merge(chain: list[PackSourceFile]) -> Merged:
             merged.cards[card.id] = (card, src, i)
         for mon, i in _with_positions(src, "monitors", src.model.monitors):
             merged.monitors[mon.id] = (mon, src, i)
+        _merge_correlations(merged, src)
         for i, nc in enumerate(src.model.not_checked):
             merged.problems.extend(check_cite(nc.cite, src, ("not_checked", i, "cite"), merged.sources))
             merged.not_checked.append(nc)
@@ -138,6 +140,7 @@ def _apply_remove(merged: Merged, src: PackSourceFile) -> None:
         ("rule", "rules", remove.rules, merged.rules),
         ("monitor", "monitors", remove.monitors, merged.monitors),
         ("scorecard", "scorecards", remove.scorecards, merged.cards),
+        ("correlation", "correlations", remove.correlations, merged.correlations),
     ]
     for what, key, names, table in tables:
         for i, name in enumerate(names):
@@ -171,6 +174,23 @@ def _merge_rules(merged: Merged, src: PackSourceFile) -> None:
             continue
         ids_here[rule.id] = i
         merged.rules[rule.id] = (rule, src, i)
+
+
+def _merge_correlations(merged: Merged, src: PackSourceFile) -> None:
+    seen: set[str] = set()
+    for corr, i in _with_positions(src, "correlations", src.model.correlations):
+        if corr.id in seen:
+            merged.problems.append(
+                Problem(
+                    f"correlation id `{corr.id}` is used twice in this file",
+                    src.location(("correlations", i, "id"), value=True),
+                    "correlation ids must be unique; to replace an inherited one, reuse its id once",
+                    "duplicate",
+                )
+            )
+            continue
+        seen.add(corr.id)
+        merged.correlations[corr.id] = (corr, src, i)
 
 
 def _with_positions(src: PackSourceFile, section: str, items: list[Any]) -> list[tuple[Any, int]]:

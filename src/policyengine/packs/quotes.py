@@ -204,6 +204,8 @@ def citations(merged: Merged) -> Iterator[Quoted]:
         yield Quoted(src, ("rules", i, "cite"), rule.cite)
     for mon, src, i in merged.monitors.values():
         yield Quoted(src, ("monitors", i, "cite"), mon.cite)
+    for corr, src, i in merged.correlations.values():
+        yield Quoted(src, ("correlations", i, "cite"), corr.cite)
     for card, src, i in merged.cards.values():
         for j, dim in enumerate(card.dimensions):
             for k, ind in enumerate(dim.indicators):

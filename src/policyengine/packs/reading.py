@@ -16,7 +16,17 @@ from pydantic import BaseModel, ValidationError
 from .._yaml import Pos, YamlMap, load_yaml_file, locate, value_pos
 from ..errors import Location, PackError, PackNotFoundError, Problem
 from ..models.base import pydantic_problems
-from .schema import Monitor, NotChecked, PackFile, PackMeta, Parameter, Rule, Scorecard, Source
+from .schema import (
+    CorrelationEntry,
+    Monitor,
+    NotChecked,
+    PackFile,
+    PackMeta,
+    Parameter,
+    Rule,
+    Scorecard,
+    Source,
+)
 
 PACK_FILE = "pack.yaml"
 
@@ -206,5 +216,6 @@ def _salvage(data: YamlMap) -> tuple[PackFile | None, list[int]]:
         not_checked=[n for _, n in good(NotChecked, data.get("not_checked"))],
         scorecards=[c for _, c in good(Scorecard, data.get("scorecards"))],
         monitors=[x for _, x in good(Monitor, data.get("monitors"))],
+        correlations=[x for _, x in good(CorrelationEntry, data.get("correlations"))],
     )
     return model, [i for i, _ in rules]

@@ -1,5 +1,6 @@
-"""A compiled pack as the engine and the monitors use it: rules, scorecards and monitors with
-their conditions compiled and their citations resolved, parameters by date."""
+"""A compiled pack as the engine, the monitors and the batch use it: rules, scorecards,
+monitors and correlations with their conditions compiled and their citations resolved,
+parameters by date."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .._format import format_value
 from ..lang import Condition
 from ..lang.runtime import MISSING, Ctx
 from ..outcomes import Citation
+from .correlations import CompiledCorrelation
 from .monitors import CompiledMonitor
 from .schema import Cite, Dimension, Indicator, NotChecked, PackMeta, Parameter, Rule, Scorecard, Source, Text
 
@@ -119,6 +121,8 @@ class Pack:
     content_hash: str
     scorecards: list[CompiledScorecard] = field(default_factory=list)
     monitors: list[CompiledMonitor] = field(default_factory=list)
+    #: checks across the records of one batch: ``assess`` runs them, ``evaluate`` cannot
+    correlations: list[CompiledCorrelation] = field(default_factory=list)
     _param_cache: dict[date, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -144,7 +148,12 @@ class Pack:
         return [c for c in self.scorecards if c.subject == subject]
 
     def subjects(self) -> list[str]:
-        return sorted({r.subject for r in self.rules} | {c.subject for c in self.scorecards})
+        """The kinds of record the pack checks: by its rules, scorecards and correlations."""
+        return sorted(
+            {r.subject for r in self.rules}
+            | {c.subject for c in self.scorecards}
+            | {c.subject for c in self.correlations}
+        )
 
     def in_effect(self, as_of: date) -> bool:
         eff = self.meta.effective

@@ -186,6 +186,7 @@ class Removal(_Strict):
     rules: list[str] = Field(default_factory=list)
     scorecards: list[str] = Field(default_factory=list)
     monitors: list[str] = Field(default_factory=list)
+    correlations: list[str] = Field(default_factory=list)
 
 
 class Band(_Strict):
@@ -290,6 +291,59 @@ class MonitorEntry(Monitor):
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
 
+class Correlation(_Strict):
+    """A check across the records of one batch (``policyengine assess``), not of one record:
+    e.g. one member of staff on two projects at once (see docs/pack-format.md).
+
+    These are the fields every correlation has; each kind adds its own (its model subclasses
+    this one, e.g. :class:`NoOverlapCorrelation`). A pack file is read with
+    :class:`CorrelationEntry`, which keeps the kind's fields for the loader to check.
+    """
+
+    id: str = Field(pattern=RULE_ID_RE, description="Unique id, e.g. staffing.no_double_assignment")
+    title: BiText
+    kind: str = Field(description="What is compared across the records: no_overlap")
+    subject: str = Field(description="The kind of record it judges: station, project, ...")
+    severity: Literal["error", "warning", "info"] = "error"
+    cite: CiteField
+    message: BiText = Field(description="Shown for each conflict; {key} {other} {overlap} ...")
+    note: str | None = None
+
+    @field_validator("cite")
+    @classmethod
+    def _quote_required(cls, v: Cite) -> Cite:
+        if not v.quote:
+            raise ValueError("a correlation's cite needs a `quote` of the source text")
+        return v
+
+
+class CorrelationEntry(Correlation):
+    """A ``correlations:`` entry as read: the common fields checked, the kind's fields kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+
+class ItemPeriod(_Strict):
+    """Fields of each item that narrow the record's period to the item's own stint."""
+
+    start: str | None = Field(default=None, description="e.g. joined: the item's first day")
+    end: str | None = Field(default=None, description="e.g. left: the item's last day")
+
+
+class NoOverlapCorrelation(Correlation):
+    """No key (a staff id) on two records whose periods overlap, both ends included."""
+
+    kind: Literal["no_overlap"]
+    items: str = Field(description="List field of the record whose items carry the key, e.g. staff")
+    key: str = Field(description="Field of each item that says who it is, e.g. id")
+    period: str | None = Field(
+        default=None, description="Field of the record with `start` and `end`, e.g. period"
+    )
+    item_period: ItemPeriod | None = Field(
+        default=None, description="Fields of each item narrowing the period, e.g. {start: joined, end: left}"
+    )
+
+
 class PackFile(_Strict):
     """The whole of a ``pack.yaml``."""
 
@@ -304,6 +358,9 @@ class PackFile(_Strict):
     not_checked: list[NotChecked] = Field(default_factory=list)
     scorecards: list[Scorecard] = Field(default_factory=list)
     monitors: list[MonitorEntry] = Field(default_factory=list)
+    correlations: list[CorrelationEntry] = Field(
+        default_factory=list, description="Checks across the records of one batch (assess only)"
+    )
 
     @field_validator("parameters")
     @classmethod

@@ -81,8 +81,8 @@ def result_row(row: ResultRow) -> list[Any]:
         rep.get("rules_evaluated"),  # none for a row that could not be read
         len(failed),
         len(unknown),
-        "\n".join(f"{f['rule']} {f['message']['zh']}({f['citation']['clause']})" for f in failed),
-        "\n".join(f"{f['rule']} {f['message']['zh']}" for f in unknown),
+        "\n".join(f"{rule_label(f)} {f['message']['zh']}({f['citation']['clause']})" for f in failed),
+        "\n".join(f"{rule_label(f)} {f['message']['zh']}" for f in unknown),
         errors_text(row.errors),
     ]
 
@@ -102,7 +102,7 @@ def detail_rows(row: ResultRow) -> list[list[Any]]:
                 subj.get("id"),
                 subj.get("name"),
                 f["pack"],
-                f["rule"],
+                rule_label(f),
                 f["title"]["zh"],
                 Outcome(f["outcome"]).label_zh,
                 f["severity"],
@@ -113,6 +113,11 @@ def detail_rows(row: ResultRow) -> list[list[Any]]:
             ]
         )
     return out
+
+
+def rule_label(f: dict[str, Any]) -> str:
+    """A finding's rule id, with a monitor finding's period (``oversight.monthly_monitoring 2023-01``)."""
+    return f"{f['rule']} {f['period']}" if f.get("period") else str(f["rule"])
 
 
 def error_row(e: InputProblem) -> list[Any]:

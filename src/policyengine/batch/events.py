@@ -1,0 +1,79 @@
+"""``assess --events``: each row's monitors over the events that name it, so every row gets one
+report and one verdict, as ``evaluate --events`` gives one record (:mod:`..evaluate.subject`).
+
+The log is read once, before the first row, and indexed by the subject each event names
+(``project``, ``station``). Every row is a member of its monitors over its own period, so a
+project of the batch with no event at all is judged too (each whole month of its period fails
+a monthly monitor); the batch's records are the population.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..errors import PolicyEngineError, Problem
+from ..evaluate.engine import Engine
+from ..evaluate.report import Report
+from ..evaluate.subject import EVENT_FIELD, add_monitoring
+from ..models.base import Subject
+from ..models.events import Event
+from ..monitor.events import read_events
+
+
+@dataclass
+class SubjectLogs:
+    """An event log indexed by the subject each event names: ``(field, id) → events``."""
+
+    events: int
+    by_subject: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
+    start: date | None = None
+    backend: str = "plain"
+
+    def judge(self, engine: Engine, subject: Subject, report: Report) -> Report:
+        """``report`` with the monitor findings about ``subject`` from its events."""
+        name = EVENT_FIELD.get(subject.kind_name, "")
+        mine = self.by_subject.get((name, str(subject.id)), [])
+        return add_monitoring(engine, subject, report, mine, start=self.start, backend=self.backend)
+
+    def subjects(self) -> set[tuple[str, str]]:
+        """Every subject the log names."""
+        return set(self.by_subject)
+
+
+def load_logs(engine: Engine, path: Path, kind: str | None, start: date | None, backend: str) -> SubjectLogs:
+    """Read and index the log; refuse, before any row is read, a kind events cannot name or
+    packs none of which has monitors."""
+    if kind is not None and kind not in EVENT_FIELD:
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"events name projects and stations, not {kind} records (事件只能对应到项目或社工站)",
+                    None,
+                    "leave out --events, or assess a ledger of projects or stations",
+                    "usage",
+                )
+            ]
+        )
+    if not any(p.monitors for p in engine.packs):
+        raise PolicyEngineError(
+            [
+                Problem(
+                    "none of these packs has monitors: there is nothing to run over the events "
+                    "(所选政策包没有监测规则)",
+                    None,
+                    "leave out --events, or add a pack with `monitors:` (e.g. hunan, haining, chengdu)",
+                    "usage",
+                )
+            ]
+        )
+    events = read_events(path)
+    by_subject: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    for e in events:
+        for name in EVENT_FIELD.values():
+            value = getattr(e, name)
+            if value is not None:
+                by_subject[(name, str(value))].append(e)
+    return SubjectLogs(len(events), dict(by_subject), start, backend)
