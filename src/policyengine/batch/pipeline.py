@@ -58,6 +58,13 @@ def evaluate_item(
                     report = logs.judge(engine, subject, report)
         except PolicyEngineError as exc:
             errors.extend(_locate(p, row.sheet, row.line, row.child_rows) for p in exc.problems)
+        except Exception as exc:  # a bad row is a bad row: it is reported, the run goes on
+            text = f"{type(exc).__name__}: {str(exc)[:300]}"
+            errors.append(
+                InputProblem(
+                    row.sheet, row.line, None, f"此行无法评估({text}) / the row could not be evaluated"
+                )
+            )
     elif row.record is None and not errors:
         errors.append(InputProblem(row.sheet, row.line, None, "empty row"))
     given = row.record or {}

@@ -8,17 +8,16 @@ input row is ever lost.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..errors import Location, Problem, RecordError
+from .csvread import MAX_CELL, BadRecord, csv_records
+from .guards import MAX_COLUMNS, check_zip, json_line
 from .rows import InputProblem, InputRow
 from .tabular import PARENT_KEYS, build_header_map, check_headers, row_to_record
 
@@ -65,6 +64,8 @@ class Input:
         self.mapping = mapping
         self.extra_sheets = extra_sheets or {}
         self.children: list[ChildTable] = []
+        #: second-sheet rows that could not be read (reported with the orphans)
+        self.bad_child_rows: list[InputProblem] = []
         self.main_sheet = ""
         self.total: int | None = None
         self._prepare()
@@ -74,7 +75,7 @@ class Input:
     def _prepare(self) -> None:
         if self.suffix == ".xlsx":
             self._prepare_xlsx()
-            self._read_header(self._main.iter_rows(values_only=True), self.main_sheet)
+            self._read_header(enumerate(self._main.iter_rows(values_only=True), start=1), self.main_sheet)
         elif self.suffix == ".csv":
             self.total = _count_lines(self.path) - 1
             for name, child_path in self.extra_sheets.items():
@@ -83,10 +84,11 @@ class Input:
         else:
             self.total = _count_lines(self.path)
 
-    def _read_header(self, rows: Iterator[tuple[Any, ...]], sheet: str) -> None:
+    def _read_header(self, rows: Iterator[tuple[int, Any]], sheet: str) -> None:
         """Check the main sheet's headers now, before any output is opened."""
         assert self.hm is not None
-        header = next(rows, None)
+        first = next(rows, None)
+        header = _header_cells(first, sheet)
         self._columns = (
             check_headers([str(h) if h is not None else "" for h in header], self.hm, sheet)
             if header is not None
@@ -100,6 +102,7 @@ class Input:
             raise RecordError(
                 [Problem("reading XLSX needs openpyxl", None, "install policyengine[assess]", "input")]
             ) from None
+        check_zip(self.path)
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # zip or XML damage
@@ -117,7 +120,8 @@ class Input:
         main = None
         for ws in self._wb.worksheets:
             if ws.title in self.hm.sheets:
-                self._load_child(ws.title, ws.title, ws.iter_rows(values_only=True))
+                ws.reset_dimensions()
+                self._load_child(ws.title, ws.title, enumerate(ws.iter_rows(values_only=True), start=1))
             elif main is None:
                 main = ws
         if main is None:
@@ -131,11 +135,16 @@ class Input:
                     )
                 ]
             )
+        claimed_rows, claimed_cols = main.max_row, main.max_column
+        # a sheet's <dimension> is a claim, not a fact (A1:XFD1048576 in a 2 KB file pads every
+        # row to 16,384 cells): read the cells that are there
+        main.reset_dimensions()
         self._main = main
         self.main_sheet = main.title
-        self.total = max(0, (main.max_row or 1) - 1)
+        plausible = claimed_rows and claimed_cols and claimed_cols <= MAX_COLUMNS
+        self.total = max(0, claimed_rows - 1) if plausible and claimed_rows else None
 
-    def _load_child(self, name: str, label: str, rows: Iterator[tuple[Any, ...]]) -> None:
+    def _load_child(self, name: str, label: str, rows: Iterator[tuple[int, Any]]) -> None:
         assert self.hm is not None
         if name not in self.hm.sheets:
             raise RecordError(
@@ -149,7 +158,7 @@ class Input:
                 ]
             )
         field_name, item_model = self.hm.sheets[name]
-        header = next(rows, None)
+        header = _header_cells(next(rows, None), label)
         if header is None:
             return
         headers = [str(h).strip() if h is not None else "" for h in header]
@@ -169,7 +178,10 @@ class Input:
         item_headers[key_col] = ""
         columns = check_headers(item_headers, build_header_map(item_model, self.mapping), label)
         table = ChildTable(label, field_name)
-        for n, cells in enumerate(rows, start=2):
+        for n, cells in rows:
+            if isinstance(cells, BadRecord):
+                self.bad_child_rows.append(InputProblem(label, n, None, f"{cells.zh} / {cells.en}"))
+                continue
             if cells is None or all(c is None or str(c).strip() == "" for c in cells):
                 continue
             key = cells[key_col] if key_col < len(cells) else None
@@ -185,21 +197,44 @@ class Input:
             return
         assert self.hm is not None
         if self.suffix == ".xlsx":
-            sheet, raw = self.main_sheet, self._main.iter_rows(values_only=True)
+            sheet = self.main_sheet
+            raw: Iterator[tuple[int, Any]] = enumerate(self._main.iter_rows(values_only=True), start=1)
         else:
             sheet, raw = self.path.name, _csv_rows(self.path)
         if next(raw, None) is None or self._columns is None:
             return
         columns = self._columns
         index = 0
-        for n, cells in enumerate(raw, start=2):
+        for n, cells in raw:
+            if isinstance(cells, BadRecord):
+                problem = InputProblem(sheet, n, None, f"{cells.zh} / {cells.en}")
+                yield InputRow(index, sheet, n, None, [problem])
+                index += 1
+                continue
             if cells is None or all(c is None or str(c).strip() == "" for c in cells):
                 continue
-            record = row_to_record(columns, list(cells))
-            row = InputRow(index, sheet, n, record)
+            row = self._row(index, sheet, n, columns, cells)
             index += 1
             self._attach_children(row)
             yield row
+
+    def _row(self, index: int, sheet: str, n: int, columns: list[Any], cells: Any) -> InputRow:
+        """One row's record, or the row with why it could not be read (never an exception)."""
+        long = next((i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > MAX_CELL), None)
+        if long is not None:
+            why = (
+                f"第 {long + 1} 列的单元格超过 {MAX_CELL:,} 个字符 / "
+                f"the cell in column {long + 1} is over {MAX_CELL:,} characters"
+            )
+            return InputRow(index, sheet, n, None, [InputProblem(sheet, n, None, why)])
+        try:
+            return InputRow(index, sheet, n, row_to_record(columns, list(cells)))
+        except Exception as exc:  # a bad row is a bad row: the run goes on
+            text = f"{type(exc).__name__}: {str(exc)[:300]}"
+            problem = InputProblem(
+                sheet, n, None, f"此行无法读取({text})", f"the row could not be read ({text})"
+            )
+            return InputRow(index, sheet, n, None, [problem])
 
     def _attach_children(self, row: InputRow) -> None:
         if not self.children or row.record is None:
@@ -223,8 +258,9 @@ class Input:
                 )
 
     def orphans(self) -> list[InputProblem]:
-        """Second-sheet rows whose parent id matched no record (call after reading all rows)."""
-        return [
+        """Second-sheet rows that could not be read, or whose parent id matched no record
+        (call after reading all rows)."""
+        return self.bad_child_rows + [
             InputProblem(
                 table.sheet,
                 n,
@@ -240,24 +276,22 @@ class Input:
 
     def _jsonl_rows(self) -> Iterator[InputRow]:
         index = 0
-        with self.path.open(encoding="utf-8-sig") as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
+        with self.path.open("rb") as fh:
+            for n, raw in enumerate(fh, start=1):
+                if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if not raw.strip():
                     continue
-                try:
-                    data = json.loads(line, parse_float=Decimal)
-                except json.JSONDecodeError as exc:
-                    message = f"not valid JSON: {exc.msg} (column {exc.colno})"
-                    problem = InputProblem(
-                        self.path.name, n, None, message, "each line must be one JSON object"
+                data, why = json_line(raw)
+                if why is None and not isinstance(data, dict):
+                    why = (
+                        f"一行应是一个 JSON 对象,而不是 {type(data).__name__} / a line must be a JSON object"
                     )
+                if why is not None:
+                    problem = InputProblem(self.path.name, n, None, why, "each line must be one JSON object")
                     yield InputRow(index, "", n, None, [problem])
                 else:
-                    if isinstance(data, dict):
-                        yield InputRow(index, "", n, data)
-                    else:
-                        message = f"a line must be a JSON object, not {type(data).__name__}"
-                        yield InputRow(index, "", n, None, [InputProblem(self.path.name, n, None, message)])
+                    yield InputRow(index, "", n, data)
                 index += 1
 
     def close(self) -> None:
@@ -274,31 +308,19 @@ def _key(value: Any) -> str:
     return str(value).strip()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    """CSV rows; UTF-8 (with or without BOM) or, failing that, GB18030 as Chinese Excel saves."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            with path.open(encoding=encoding, newline="") as fh:
-                fh.read(65536)
-        except UnicodeDecodeError:
-            continue
-        return _csv_iter(path, encoding)
-    raise RecordError(
-        [
-            Problem(
-                "the CSV file is neither UTF-8 nor GB18030 text",
-                Location(str(path)),
-                "save it as CSV UTF-8",
-                "input",
-            )
-        ]
-    )
+def _csv_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | BadRecord]]:
+    """CSV records with the line each starts on (:mod:`.csvread`)."""
+    return csv_records(path)
 
 
-def _csv_iter(path: Path, encoding: str) -> Iterator[tuple[Any, ...]]:
-    with path.open(encoding=encoding, newline="") as fh:
-        for row in csv.reader(fh):
-            yield tuple(row)
+def _header_cells(first: tuple[int, Any] | None, sheet: str) -> tuple[Any, ...] | None:
+    """The header row's cells; a header that cannot be read stops the run before any output."""
+    if first is None:
+        return None
+    n, cells = first
+    if isinstance(cells, BadRecord):
+        raise RecordError([Problem(cells.en, Location(sheet, n), "fix the header row", "header")])
+    return tuple(cells) if cells is not None else None
 
 
 def _count_lines(path: Path) -> int:

@@ -130,15 +130,31 @@ def load_mapping(path: Path) -> dict[str, str | None]:
 
 
 def check_headers(headers: list[str], hm: HeaderMap, where: str) -> list[Column | None]:
-    """Columns for ``headers``; unknown headers are one error naming all of them."""
+    """Columns for ``headers``; unknown headers, and two columns filling one field (a header
+    twice, or a field under two names), are one error naming all of them."""
     columns: list[Column | None] = []
     problems: list[Problem] = []
+    seen: dict[tuple[str, ...], tuple[int, str]] = {}  # field → its first column and header
     for i, raw in enumerate(headers):
         header = (raw or "").strip()
         if not header or header in hm.ignored or header in ("kind", "类型"):
             columns.append(None)
             continue
         col = hm.by_header.get(header)
+        if col is not None and col.path in seen:
+            j, first = seen[col.path]
+            same = "the same header" if first == header else f"`{first}` and `{header}` name the same field"
+            problems.append(
+                Problem(
+                    f"columns {j + 1} and {i + 1} both fill `{'.'.join(col.path)}` ({same}); "
+                    f"第 {j + 1} 列和第 {i + 1} 列填写同一字段",
+                    Location(where, 1, i + 1, path=header),
+                    "keep one of them, or ignore one in a --mapping file (`表头: null`)",
+                    "header",
+                )
+            )
+        elif col is not None:
+            seen[col.path] = (i, header)
         if col is None:
             suggestion = did_you_mean(header, hm.by_header)
             problems.append(

@@ -1,0 +1,83 @@
+"""Guards on batch input: what a ledger file may not make the reader do (expand a zip bomb,
+read a billion-character string) and JSON Lines lines read without ever raising."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import Location, Problem, RecordError
+
+#: More columns than a ledger has; a sheet claiming more gives no row count for the progress bar.
+MAX_COLUMNS = 1000
+#: The largest shared-strings part an XLSX may have, uncompressed: openpyxl reads it whole.
+MAX_SHARED_STRINGS = 256 * 1024 * 1024
+#: A part that expands more than this many times, to more than MAX_EXPANDED bytes, is a bomb.
+MAX_RATIO, MAX_EXPANDED = 200, 64 * 1024 * 1024
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an XLSX whose parts would expand past what a ledger needs, before reading it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # load_workbook says the file is unreadable, with its own message
+    for part in parts:
+        bomb = part.file_size > MAX_EXPANDED and part.file_size > MAX_RATIO * max(1, part.compress_size)
+        if (part.filename.endswith("sharedStrings.xml") and part.file_size > MAX_SHARED_STRINGS) or bomb:
+            raise RecordError(
+                [
+                    Problem(
+                        f"the workbook part {part.filename} expands to {part.file_size:,} bytes from "
+                        f"{part.compress_size:,}: more than a ledger holds (工作簿内容异常庞大,拒绝读取)",
+                        Location(str(path)),
+                        "save the sheet again from the spreadsheet program, or split it",
+                        "input",
+                    )
+                ]
+            )
+
+
+def json_line(raw: bytes) -> tuple[Any, str | None]:
+    """One JSON Lines line: the value, or why it is not one (never an exception)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            None,
+            f"此行不是 UTF-8 文本(第 {exc.start + 1} 个字节) / "
+            f"the line is not UTF-8 text (byte {exc.start + 1})",
+        )
+    try:
+        return json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicate_keys), None
+    except _DuplicateKey as exc:
+        return None, f"键“{exc.key}”在同一对象中出现两次 / the key `{exc.key}` appears twice in one object"
+    except json.JSONDecodeError as exc:
+        return (
+            None,
+            f"不是有效的 JSON:{exc.msg}(第 {exc.colno} 列) / not valid JSON: {exc.msg} (column {exc.colno})",
+        )
+    except RecursionError:
+        return None, "JSON 嵌套过深 / the JSON is nested too deeply"
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return None, f"JSON 中的数值无法读取:{str(exc)[:200]} / a number cannot be read: {str(exc)[:200]}"
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
