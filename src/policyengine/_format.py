@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from enum import Enum
 from typing import Any
 
@@ -36,9 +36,62 @@ def format_value(value: Any, lang: str = "zh") -> str:
     return str(value)
 
 
+#: Significant digits a number is shown with: Python's default decimal precision, which every
+#: value the library reads (records, packs: at most 13 + 15 digits) or computes fits in.
+SHOWN_DIGITS = 28
+#: Plain notation from 10⁻¹⁵ (the smallest step a record may hold) up to, not including, 10²⁸;
+#: outside, scientific notation (1E+30, 1.5E-20), never hundreds of zeros.
+PLAIN_MIN_EXPONENT = -15
+PLAIN_MAX_EXPONENT = 27
+#: Longest text :func:`format_decimal` returns (a sign, 28 digits, the point, an exponent).
+MAX_NUMBER_TEXT = 60
+
+# Rounding to SHOWN_DIGITS over the whole exponent range: no trap, so nothing ever raises.
+_SHOWN = Context(prec=SHOWN_DIGITS, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+
+
 def format_decimal(value: Decimal) -> str:
-    """Plain notation, no exponent, no needless trailing zeros (156.3000 → 156.3)."""
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    text = format(value.normalize(), "f")
-    return text
+    """How a number reads: plain, without an exponent or needless trailing zeros
+    (156.3000 → 156.3), for 10⁻¹⁵ <= |value| < 10²⁸; scientific (``1E+30``) outside. At most
+    :data:`SHOWN_DIGITS` significant digits. Text and string operations only: any Decimal,
+    whatever its size and whatever the caller's decimal context, gives at most
+    :data:`MAX_NUMBER_TEXT` characters and never raises. The text reads back with ``Decimal()``.
+    """
+    if value.is_nan():
+        return "NaN"
+    if value.is_infinite():
+        return "-Infinity" if value.is_signed() else "Infinity"
+    if value.is_zero():
+        return "0"
+    shown = _SHOWN.plus(value)
+    if not shown.is_finite():  # rounded past the largest exponent
+        return format_decimal(shown)
+    sign, digits, exponent = shown.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = "".join(map(str, digits)).rstrip("0")
+    exponent += len(digits) - len(coefficient)
+    adjusted = len(coefficient) - 1 + exponent
+    minus = "-" if sign else ""
+    if not PLAIN_MIN_EXPONENT <= adjusted <= PLAIN_MAX_EXPONENT:
+        mantissa = coefficient[0] + ("." + coefficient[1:] if len(coefficient) > 1 else "")
+        return f"{minus}{mantissa}E{adjusted:+d}"
+    if exponent >= 0:
+        return minus + coefficient + "0" * exponent
+    if adjusted >= 0:
+        point = adjusted + 1
+        return f"{minus}{coefficient[:point]}.{coefficient[point:]}"
+    return f"{minus}0.{'0' * (-adjusted - 1)}{coefficient}"
+
+
+def format_rounded(value: Decimal, places: int) -> str:
+    """``value`` rounded half-even to ``places`` (>= 0) decimals, shown with exactly that many
+    (a mean score: 85.0); where :func:`format_decimal` would use scientific notation, its text.
+    Never raises, where ``value.quantize(Decimal("0.1"))`` does once the result needs more
+    digits than the caller's decimal context holds (a mean of 10²⁸).
+    """
+    if value.is_finite() and value.adjusted() <= PLAIN_MAX_EXPONENT:
+        context = Context(prec=PLAIN_MAX_EXPONENT + 2 + places, traps=[])
+        rounded = value.quantize(Decimal(1).scaleb(-places), context=context)
+        if rounded.is_finite():
+            return format(rounded.copy_abs() if rounded.is_zero() else rounded, f".{places}f")
+    return format_decimal(value)

@@ -6,14 +6,13 @@ arity and argument kinds and returns the call's kind.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Protocol
 
 from ..errors import ConditionTypeError, UnknownFunctionError, did_you_mean
 from ..models.introspect import ANY, BOOL, NUMBER, TypeInfo
 from . import ast
 from .checked import RESERVED_ROOTS, Checked, Scope, same_kind
-from .functions import FORMS, QUANTIFIERS
+from .functions import FORMS, QUANTIFIERS, parse_iso_date
 
 
 class Checker(Protocol):
@@ -82,7 +81,7 @@ def check_call(checker: Checker, node: ast.Call, env: dict[str, TypeInfo]) -> Ty
             checker.expect(arg, got, want, f"argument of {name}(...) must be a {want}")
     if name == "date" and isinstance(node.args[0], ast.String):
         try:
-            date.fromisoformat(node.args[0].value)
+            parse_iso_date(node.args[0].value)
         except ValueError:
             raise ConditionTypeError(
                 f'"{node.args[0].value}" is not a date',

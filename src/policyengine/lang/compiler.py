@@ -11,13 +11,12 @@ work with (:data:`MISSING`, :class:`Ctx`, :class:`TraceEntry`) live in :mod:`.ru
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from ..errors import EvaluationError, PolicyEngineError
 from . import ast, operators, quantifiers
 from .checked import AsOfRef, Checked, FieldRef, ParamRef
-from .functions import Function
+from .functions import Function, parse_iso_date
 from .runtime import DEFAULT_MAX_STEPS, MISSING, Ctx, Fn, TraceEntry, plain
 
 # Importers of the evaluation values from here predate .runtime; keep them working.
@@ -242,7 +241,7 @@ class _Compiler:
             return default_fn
         func = self.functions[name]
         if name == "date" and isinstance(node.args[0], ast.String):
-            constant = date.fromisoformat(node.args[0].value)
+            constant = parse_iso_date(node.args[0].value)
             return lambda ctx: constant
         args = [self.node(a, in_lambda, scope) for a in node.args]
         impl = func.impl

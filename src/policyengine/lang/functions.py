@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..models.values import iso_date
+
 #: Kinds an argument or a result can have.
 KINDS = ("number", "string", "bool", "date", "list", "any")
 
@@ -159,15 +161,17 @@ def _len(value: Any) -> Decimal:
     return Decimal(len(value))
 
 
-def _parse_date(text: str) -> date:
-    return date.fromisoformat(text)
+def parse_iso_date(text: str) -> date:
+    """``date("...")``: strictly ``YYYY-MM-DD``. Python's ``date.fromisoformat`` also takes week
+    dates (2023-W01-1), compact (20230101) and other ISO 8601 forms; the language does not."""
+    return iso_date(text)
 
 
 BUILTIN_FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
         Function("len", ("any",), "number", _len, "Number of items in a list, or characters in text."),
-        Function("date", ("string",), "date", _parse_date, 'A date from "YYYY-MM-DD".'),
+        Function("date", ("string",), "date", parse_iso_date, 'A date from "YYYY-MM-DD".'),
         Function(
             "add_days",
             ("date", "number"),

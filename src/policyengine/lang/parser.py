@@ -11,14 +11,16 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import ConditionLimitError, ConditionSyntaxError
+from ..models.values import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, bounded
 from . import ast
 
 #: Longest expression accepted, in characters.
 MAX_LENGTH = 4000
 #: Deepest syntax tree accepted.
 MAX_DEPTH = 40
-#: Most digits in a number literal.
-MAX_NUMBER_DIGITS = 30
+#: Most digits in a number literal: at most 13 before the decimal point and 15 after, as for
+#: every number in a record or a pack (:func:`policyengine.models.values.bounded`).
+MAX_NUMBER_DIGITS = MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS
 #: Most items in a list literal.
 MAX_LIST_ITEMS = 1000
 
@@ -261,15 +263,10 @@ class _Builder:
         start = tok.start_pos or 0
         end = tok.end_pos or start
         if tok.type == "NUMBER":
-            digits = sum(c.isdigit() for c in str(tok))
-            if digits > MAX_NUMBER_DIGITS:
-                raise ConditionLimitError(
-                    f"a number of {digits} digits; the limit is {MAX_NUMBER_DIGITS}",
-                    self.source,
-                    start,
-                    end,
-                )
-            return ast.Number(start, end, Decimal(str(tok)))
+            try:
+                return ast.Number(start, end, bounded(Decimal(str(tok))))
+            except ValueError as exc:
+                raise ConditionLimitError(str(exc), self.source, start, end) from None
         if tok.type == "STRING":
             return ast.String(start, end, _unquote(str(tok)))
         if tok.type == "NAME":
