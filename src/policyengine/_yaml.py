@@ -157,6 +157,19 @@ class _Loader(yaml.SafeLoader):
         except InvalidOperation:
             raise self._fail(f"{text!r} is not a number", node.start_mark) from None
 
+    def construct_int(self, node: ScalarNode) -> Any:
+        """PyYAML's integers, refusing one of more digits than any number a pack or record
+        holds (Python itself refuses over 4,300, with a traceback)."""
+        text = str(self.construct_scalar(node)).replace("_", "").strip()
+        if sum(ch.isdigit() for ch in text) > MAX_INT_DIGITS:
+            raise self._fail(
+                f"a whole number of {len(text):,} characters is more than any pack or record holds "
+                f"(数字位数过多,至多 {MAX_INT_DIGITS} 位)",
+                node.start_mark,
+                "check the value",
+            )
+        return super().construct_yaml_int(node)
+
     def construct_undefined(self, node: Node) -> Any:
         raise self._fail(
             f"the tag {node.tag!r} is not allowed",
@@ -168,7 +181,12 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map_pos)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq_pos)
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int)
 _Loader.add_constructor(None, _Loader.construct_undefined)
+
+
+#: The most digits a YAML integer may have (record numbers have at most 13 + 15).
+MAX_INT_DIGITS = 40
 
 
 def load_yaml_text(text: str, filename: str = "<string>", max_bytes: int = MAX_YAML_BYTES) -> Any:

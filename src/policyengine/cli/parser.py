@@ -23,7 +23,10 @@ EPILOG = (
 
 
 def parse_date(text: str) -> date:
+    """Strictly YYYY-MM-DD (``date.fromisoformat`` also takes week and ordinal dates)."""
     try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None

@@ -17,7 +17,7 @@ from ..outcomes import Outcome, Severity, Verdict
 from .report import REPORT_SCHEMA
 
 #: An exact number as text: what :func:`policyengine.evaluate.report.jsonable` makes of a Decimal.
-DecimalText = Field(pattern=r"^-?\d+(\.\d+)?$", description="exact decimal number, as text")
+DecimalText = Field(pattern=r"^-?\d+(\.\d+)?(E[+-]?\d+)?$", description="exact decimal number, as text")
 
 
 class _Doc(BaseModel):

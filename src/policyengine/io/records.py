@@ -18,6 +18,13 @@ from ..errors import Location, PackError, Problem, RecordError
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 
 
+def _unreadable(path: Path, line: int | None, exc: Exception) -> Problem:
+    why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+    return Problem(
+        f"the JSON cannot be read: {why} (无法读取)", Location(str(path), line), "check the value", "input"
+    )
+
+
 def read_records(path: Path) -> Iterator[tuple[str, Any]]:
     """Yield ``(label, record)`` pairs. Raises :class:`RecordError` for unreadable files."""
     suffix = path.suffix.lower()
@@ -36,6 +43,8 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
             raise RecordError(
                 [Problem(f"invalid JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno))]
             ) from None
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, deep nesting
+            raise RecordError([_unreadable(path, None, exc)]) from None
         yield from _many(path, data)
     elif suffix == ".jsonl":
         with path.open(encoding="utf-8-sig") as fh:
@@ -48,6 +57,8 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
                     raise RecordError(
                         [Problem(f"invalid JSON: {exc.msg}", Location(str(path), n, exc.colno))]
                     ) from None
+                except (ValueError, RecursionError) as exc:
+                    raise RecordError([_unreadable(path, n, exc)]) from None
     else:
         raise RecordError(
             [

@@ -16,7 +16,7 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from ..models.values import iso_date
@@ -153,8 +153,14 @@ def _within_years(start: date, end: date, years: Decimal) -> bool:
 
 
 def _round(value: Decimal, places: Decimal) -> Decimal:
-    exp = Decimal(1).scaleb(-int(places))
-    return value.quantize(exp, rounding=ROUND_HALF_UP)
+    """Half up to ``places`` decimals, 0 to 15 (the most a record number has), in a context
+    wide enough for any record value (13 digits before the point + 15 after)."""
+    n = _whole(places, "the number of decimal places")
+    if not 0 <= n <= 15:
+        raise ValueError(f"round() takes 0 to 15 decimal places, not {n} (保留小数位数应为 0 至 15)")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return value.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
 
 
 def _len(value: Any) -> Decimal:

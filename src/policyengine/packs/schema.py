@@ -7,7 +7,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from ..models.values import bounded
 
 ID_RE = r"^[a-z][a-z0-9_]*$"
 RULE_ID_RE = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
@@ -110,6 +120,10 @@ ParamScalar = bool | date | int | Decimal | str
 ParamValueType = ParamScalar | list[ParamScalar]
 
 
+#: A number in a pack (scorecard points, bands, grades): within the record bounds.
+PackNumber = Annotated[Decimal, AfterValidator(bounded)]
+
+
 class ParamValue(_Strict):
     """One dated value of a parameter, with its citation."""
 
@@ -120,8 +134,21 @@ class ParamValue(_Strict):
     @field_validator("value", mode="before")
     @classmethod
     def _no_float(cls, v: Any) -> Any:
+        """Floats as the decimals written; every number within the record bounds (13 digits
+        before the point, 15 after), so that no parameter prints or compares unlike a record."""
+        if isinstance(v, list):
+            return [cls._one(x) for x in v]
+        return cls._one(v)
+
+    @staticmethod
+    def _one(v: Any) -> Any:
+        if isinstance(v, bool):
+            return v
         if isinstance(v, float):
-            return Decimal(repr(v))
+            v = Decimal(repr(v))
+        if isinstance(v, (int, Decimal)):
+            checked = bounded(Decimal(v))
+            return v if isinstance(v, int) else checked
         return v
 
 
@@ -192,9 +219,9 @@ class Removal(_Strict):
 class Band(_Strict):
     """A half-open range [min, max) and the points it earns (max omitted: no upper end)."""
 
-    min: Decimal
-    max: Decimal | None = None
-    points: Decimal = Field(ge=0)
+    min: PackNumber
+    max: PackNumber | None = None
+    points: PackNumber = Field(ge=0)
 
 
 class Indicator(_Strict):
@@ -202,7 +229,7 @@ class Indicator(_Strict):
 
     id: str = Field(pattern=ID_RE)
     title: BiText
-    points: Decimal = Field(gt=0, description="Most points this indicator can give")
+    points: PackNumber = Field(gt=0, description="Most points this indicator can give")
     condition: str | None = Field(default=None, description="All points when true, none when false")
     value: str | None = Field(default=None, description="A number placed in `bands`")
     bands: list[Band] | None = None
@@ -219,8 +246,8 @@ class Dimension(_Strict):
 class Grade(_Strict):
     """A score range [min, max) and its label (max omitted: up to the total)."""
 
-    min: Decimal
-    max: Decimal | None = None
+    min: PackNumber
+    max: PackNumber | None = None
     label: BiText
 
 
@@ -230,7 +257,7 @@ class Scorecard(_Strict):
     id: str = Field(pattern=ID_RE)
     title: BiText
     subject: str
-    total: Decimal = Field(gt=0)
+    total: PackNumber = Field(gt=0)
     weights_from: BiText = Field(
         description="Who set the weights: the policy (cite it) or the assessor (say so plainly)"
     )
