@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -235,17 +236,51 @@ def load_yaml_text(text: str, filename: str = "<string>", max_bytes: int = MAX_Y
         loader.dispose()
 
 
-def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
-    """Read and parse a YAML file (UTF-8, BOM tolerated)."""
+def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES, inside: Path | None = None) -> Any:
+    """Read and parse a YAML file (UTF-8, BOM tolerated).
+
+    Only a regular file is read (a device, FIFO or directory is refused before it is opened:
+    ``/dev/zero`` would read without end, a FIFO hang), and at most ``max_bytes`` + 1 bytes of
+    it. With ``inside`` (a pack's directory), a file that resolves outside that tree (a link to
+    ``/proc/self/environ`` or a secrets file) is refused unread, so no error can quote it.
+    """
+    return load_yaml_text(read_text_file(path, max_bytes, inside), str(path), max_bytes)
+
+
+def read_text_file(path: Path, max_bytes: int, inside: Path | None = None) -> str:
+    """A regular UTF-8 text file of at most ``max_bytes``, within ``inside`` when given."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise PackError([Problem(f"cannot read file: {exc.strerror}", Location(str(path)))]) from None
-    if size > max_bytes:
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
         raise PackError(
             [
                 Problem(
-                    f"file is {size} bytes, more than the {max_bytes} allowed",
+                    f"not a regular file ({what}); not read", Location(str(path)), "give a YAML file", "limit"
+                )
+            ]
+        )
+    if inside is not None and not _within(path, inside):
+        raise PackError(
+            [
+                Problem(
+                    "the file is a link to a place outside the pack's directory; not read "
+                    "(政策包内的文件不能链接到包外)",
+                    Location(str(path)),
+                    "copy the file into the pack instead of linking to it",
+                    "limit",
+                )
+            ]
+        )
+    with path.open("rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PackError(
+            [
+                Problem(
+                    f"file is {max(st.st_size, len(data))} bytes, more than the {max_bytes} allowed",
                     Location(str(path)),
                     "split it; a pack this large is almost certainly not hand-written",
                     "limit",
@@ -253,7 +288,7 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
             ]
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PackError(
             [
@@ -264,7 +299,13 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
                 )
             ]
         ) from None
-    return load_yaml_text(text, str(path), max_bytes)
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
 
 
 def _clean(message: str) -> str:

@@ -119,7 +119,7 @@ def read_pack_file(directory: Path) -> PackSourceFile:
                 )
             ]
         )
-    data = load_yaml_file(path)
+    data = load_yaml_file(path, inside=path.parent)
     lines = path.read_text(encoding="utf-8-sig").split("\n")
     if not isinstance(data, YamlMap):
         raise PackError(

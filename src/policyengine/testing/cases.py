@@ -85,7 +85,7 @@ def case_files(pack: Pack) -> list[Path]:
 
 def load_cases(path: Path, pack: Pack) -> list[Case]:
     """Read one case file; every problem (with file:line:col) is raised together."""
-    data = load_yaml_file(path)
+    data = load_yaml_file(path, inside=pack.path)
     lines = path.read_text(encoding="utf-8-sig").split("\n")
 
     def where(loc: tuple[Any, ...]) -> Location:
