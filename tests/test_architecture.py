@@ -25,7 +25,10 @@ PACKAGE = SRC / "policyengine"
 #: Bottom to top. A module may import modules of its own layer and of the layers below it.
 #: A name ending in ``.*`` means the package and everything in it.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("vocabulary", ["policyengine.outcomes", "policyengine.errors", "policyengine._lazy"]),
+    (
+        "vocabulary",
+        ["policyengine.outcomes", "policyengine.errors", "policyengine._lazy", "policyengine._text"],
+    ),
     ("plumbing", ["policyengine._yaml", "policyengine.hookspecs"]),
     ("models", ["policyengine.models.*"]),
     ("condition language", ["policyengine.lang.*", "policyengine._format"]),

@@ -9,6 +9,7 @@ from datetime import date
 from io import StringIO
 from typing import Any
 
+from ._text import markup_text, terminal_text
 from .evaluate.engine import Engine
 from .outcomes import Verdict
 
@@ -128,6 +129,8 @@ def render_markdown(comparison: Comparison, lang: str = "zh") -> str:
 
 
 def render_table(comparison: Comparison, lang: str = "zh") -> str:
+    """A terminal table (rich). Text from the record and the packs shows as written: rich
+    markup escaped, control characters as U+FFFD (:func:`policyengine._text.terminal_text`)."""
     from rich.console import Console  # the terminal table only: rich loads when it is asked for
     from rich.table import Table
 
@@ -136,12 +139,15 @@ def render_table(comparison: Comparison, lang: str = "zh") -> str:
     table = Table(show_lines=True, expand=True)
     table.add_column("")
     for c in cols:
-        table.add_column(f"{c['pack']['title']}\n{c['pack']['id']} {c['pack']['version']}", overflow="fold")
+        head = f"{c['pack']['title']}\n{c['pack']['id']} {c['pack']['version']}"
+        table.add_column(markup_text(head), overflow="fold")
     for i, h in enumerate(_head(zh)):
-        table.add_row(h, *[_cell(c, i, zh) for c in cols])
-    console = Console(width=140, record=True, file=StringIO())
+        table.add_row(h, *[markup_text(_cell(c, i, zh)) for c in cols])
+    console = Console(width=140, record=True, file=StringIO(), emoji=False)
     subj = comparison.data["subject"]
-    console.print(f"{subj.get('name') or subj.get('id') or ''}  {comparison.data['as_of']}")
+    console.print(
+        terminal_text(f"{subj.get('name') or subj.get('id') or ''}  {comparison.data['as_of']}"), markup=False
+    )
     console.print(table)
     return console.export_text()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 
 __all__ = [
+    "AmbiguousPackError",
     "ConditionError",
     "ConditionLimitError",
     "ConditionSyntaxError",
@@ -23,11 +24,13 @@ __all__ = [
     "PackError",
     "PackNotFoundError",
     "PluginError",
+    "PluginWarning",
     "PolicyEngineError",
     "Problem",
     "RecordError",
     "UnknownFieldError",
     "UnknownFunctionError",
+    "describe_exception",
     "did_you_mean",
 ]
 
@@ -130,6 +133,115 @@ class PackNotFoundError(PackError):
 
 class PluginError(PolicyEngineError):
     """A plugin registered something inconsistent (two packs with one id, a bad function)."""
+
+
+class AmbiguousPackError(PluginError):
+    """Several plugins, none of them built in, provide a pack with the id asked for."""
+
+    def __init__(self, pack_id: str, providers: Sequence[tuple[str, str]]) -> None:
+        where = " and ".join(f"`{p}` ({d})" for p, d in providers)
+        message = f"pack id `{pack_id}` is ambiguous: {where} provide it (多个插件提供同一编号的包)"
+        hint = "uninstall or fix one of those plugins, or give the pack's directory instead of its id"
+        super().__init__([Problem(message, None, hint, "plugin")])
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``"TypeError: message"`` on one line; ``sys.exit(3)`` says so."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+class PluginWarning(UserWarning):
+    """A plugin was disabled, or part of what it provides was left out; the rest goes on.
+
+    ``plugin`` is the plugin's name (its entry point's name), ``hook`` the hook that failed
+    (``None``: the plugin failed to load), ``kind`` one of ``load``, ``raised`` (a hook raised),
+    ``shape`` (a hook's answer, or part of it, is not what the hook must return) and
+    ``conflict`` (two plugins claim one name), ``reason`` that in a few words, and ``problem``
+    says what went wrong and what to do, like an error's problems. Issued through
+    :mod:`warnings`, once per process and fault.
+    """
+
+    def __init__(
+        self, plugin: str, hook: str | None, problem: Problem, kind: str = "", reason: str = ""
+    ) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.problem = problem
+        self.kind = kind
+        self.reason = reason or problem.message
+        super().__init__(problem.render())
+
+    def render(self) -> str:
+        return f"warning: {self.problem.render()}"
+
+    @staticmethod
+    def may_hide(what: str, faults: Sequence[PluginWarning]) -> list[Problem]:
+        """A problem saying that ``what`` (``"the pack"``, ...) may be missing because of
+        ``faults``, naming each plugin and its failure; none when there are no faults."""
+        if not faults:
+            return []
+        reasons = "; ".join(dict.fromkeys(f"`{f.plugin}`: {f.reason}" for f in faults))
+        message = (
+            f"{what} may come from a plugin that is disabled or partly left out "
+            f"(可能来自已停用的插件): {reasons}"
+        )
+        hint = "fix or uninstall that plugin (see the warnings above); everything else works without it"
+        return [Problem(message, None, hint, "plugin")]
+
+    @classmethod
+    def load_failed(cls, name: str, entry_point: str, project: str, exc: BaseException) -> PluginWarning:
+        message = (
+            f"plugin `{name}` (entry point `{entry_point}` of {project}) failed to load and is "
+            f"disabled (插件加载失败,已停用): {describe_exception(exc)}"
+        )
+        hint = (
+            f"every command works without it; fix, reinstall or uninstall it (`pip uninstall "
+            f"{project}`) (可修复、重装或卸载该插件)"
+        )
+        reason = f"failed to load: {describe_exception(exc)}"
+        return cls(name, None, Problem(message, None, hint, "plugin"), "load", reason)
+
+    @classmethod
+    def hook_raised(cls, plugin: str, hook: str, exc: BaseException) -> PluginWarning:
+        message = (
+            f"plugin `{plugin}`: its hook `{hook}` raised {describe_exception(exc)}; what it "
+            f"provides there is left out (插件钩子出错,其内容已忽略)"
+        )
+        hint = "everything else works without it; report it to the plugin's authors"
+        reason = f"`{hook}` raised {describe_exception(exc)}"
+        return cls(plugin, hook, Problem(message, None, hint, "plugin"), "raised", reason)
+
+    @classmethod
+    def wrong_shape(cls, plugin: str, hook: str, thing: object, wrong: str, expected: str) -> PluginWarning:
+        shown = repr(thing) if len(repr(thing)) <= 80 else repr(thing)[:77] + "..."
+        message = (
+            f"plugin `{plugin}`: `{hook}` gave {shown}, which is {wrong}; it is left out "
+            f"(插件返回值不符合要求,已忽略)"
+        )
+        hint = f"each thing `{hook}` returns must be {expected} (see policyengine/hookspecs.py)"
+        reason = f"`{hook}` gave {shown} ({wrong})"
+        return cls(plugin, hook, Problem(message, None, hint, "plugin"), "shape", reason)
+
+    @classmethod
+    def conflict(
+        cls, hook: str, what: str, name: str, providers: Sequence[tuple[str, str]], winner: str | None
+    ) -> PluginWarning:
+        """``providers``: ``(plugin, where)`` for each; ``where`` is a pack's directory, or ""."""
+        where = " and ".join(f"`{p}`" + (f" ({d})" if d else "") for p, d in providers)
+        outcome = (
+            f"the built-in one from `{winner}` is used (内置的优先)"
+            if winner
+            else "none of them is used (名称冲突,均不使用)"
+        )
+        others = [p for p, _ in providers if p != winner]
+        hint = f"uninstall or fix {' or '.join(f'`{p}`' for p in others)}"
+        if what == "pack id":
+            hint += "; or give the pack's directory instead of its id"
+        message = f"{what} `{name}` is provided by {where}; {outcome}"
+        reason = f"{what} `{name}` is provided by {where}; {outcome}"
+        return cls(others[-1], hook, Problem(message, None, hint, "plugin"), "conflict", reason)
 
 
 class RecordError(PolicyEngineError):

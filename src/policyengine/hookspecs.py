@@ -15,6 +15,14 @@ and mark each implementation with :data:`hookimpl`::
 The library's own packs, subject models, functions, monitor kinds and every output format
 are registered through these same hooks (``policyengine/_builtins.py``), like pytest's
 junitxml: a third party's plugin is an equal of the built-in one.
+
+A faulty plugin does not take the tool down (``policyengine.plugins``; docs/embedding.md):
+one that fails to import or register (``sys.exit()`` included) is disabled; a hook that
+raises, or returns something other than what its specification below says, is left out
+(each malformed thing alone, the rest of the answer is kept); a name two plugins claim goes
+to the built-in one, or, between two third parties, to neither. Each is a
+:class:`policyengine.errors.PluginWarning` naming the plugin, once per process. Hooks take no
+arguments and are called one implementation at a time: wrappers are not called.
 """
 
 from __future__ import annotations
@@ -49,8 +57,9 @@ def policyengine_packs() -> Sequence[Path | str]:  # type: ignore[empty-body]
 
     Called once when the pack registry is first built (``policyengine packs``,
     ``Engine.from_packs(["id"])``). Return a list of directories, each holding a
-    ``pack.yaml``; the pack's id is read from the file. Two plugins providing packs with the
-    same id is an error that names both directories.
+    ``pack.yaml``; the pack's id is read from the file. An id that a built-in pack has stays
+    the built-in pack's; an id two other plugins provide is neither's (asking for it is an
+    error naming both directories). Either way the other packs are unaffected.
     """
 
 
@@ -60,7 +69,9 @@ def policyengine_functions() -> Sequence[Function]:  # type: ignore[empty-body]
 
     Called once when the function table is built, before any pack is compiled. Each
     function declares its argument and result kinds, so conditions that use it are
-    checked at load like built-in calls. A name that is already taken is an error.
+    checked at load like built-in calls. A name that is already taken stays the built-in
+    function's (between two plugins: neither's); a quantifier's or form's name (``count``,
+    ``exists``, ...) is never a function's.
     """
 
 
@@ -69,7 +80,8 @@ def policyengine_subject_models() -> Sequence[type[Subject]]:  # type: ignore[em
     """Subject models (subclasses of :class:`policyengine.models.Subject`).
 
     Called once when the subject table is built. Each model's ``kind_name`` is what rules
-    write as ``subject:`` and records as ``kind:``. A kind that is already taken is an error.
+    write as ``subject:`` and records as ``kind:``. A kind that is already taken stays the
+    built-in one (between two plugins: neither's).
     """
 
 
@@ -107,7 +119,8 @@ def policyengine_batch_writers() -> Mapping[str, WriterFactory]:  # type: ignore
     Return ``{".suffix": factory}``; ``factory(path)`` opens a
     :class:`policyengine.batch.Writer`, which is given every assessed row in input order
     (``write(row)``), then the run's summary (``close(summary)``), or ``abort()`` if the run
-    fails. Suffixes are matched case-insensitively; two plugins claiming one suffix is an error.
+    fails. Suffixes are matched case-insensitively; a suffix two plugins claim stays the
+    built-in writer's (between two plugins: neither's).
     """
 
 
@@ -117,5 +130,5 @@ def policyengine_monitor_kinds() -> Sequence[MonitorKind]:  # type: ignore[empty
 
     Each :class:`policyengine.monitor.MonitorKind` names its spec model (the fields of a
     monitor of that kind), the placeholders its messages may use, and how it runs on each
-    backend. A kind name that is already taken is an error.
+    backend. A kind name that is already taken stays the built-in kind's (else neither's).
     """

@@ -10,11 +10,56 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .._text import terminal_text, xml_text
 from ..outcomes import ROW_STATUSES, Outcome, Verdict
 from .rows import InputProblem, ResultRow
 
 #: Input errors the console lists before saying how many more there are.
 CONSOLE_ERRORS = 10
+
+
+@dataclass
+class OutputChanges:
+    """What one output file holds other than the text it was given, so that the file can hold
+    it (a character XML cannot) or a spreadsheet will not run it (a formula): each is counted,
+    the console says so after the run, and the file too where it has room (XLSX 汇总, JUnit
+    properties, an HTML note). Never silent; the JSONL output always holds the exact text."""
+
+    replaced: int = 0  # characters XML cannot hold, now U+FFFD
+    prefixed: int = 0  # CSV text cells starting with = + - @ TAB CR, now with a leading '
+    truncated: int = 0  # XLSX cells longer than a cell holds, cut
+
+    def xml(self, text: str) -> str:
+        """``text`` with what XML cannot hold replaced by U+FFFD, counted."""
+        clean, n = xml_text(text)
+        self.replaced += n
+        return clean
+
+    def __bool__(self) -> bool:
+        return bool(self.replaced or self.prefixed or self.truncated)
+
+    def lines(self) -> list[str]:
+        """What the console says about them (zh / en), one line each."""
+        out = []
+        if self.prefixed:
+            out.append(
+                f"{self.prefixed} 个文本单元格以 = + - @、制表符或回车开头,已在前面加 ' 以免被当作公式 / "
+                f"{self.prefixed} text cell(s) starting with = + - @, TAB or CR got a leading ' "
+                "so that spreadsheets do not run them as formulas"
+            )
+        if self.replaced:
+            out.append(
+                f"{self.replaced} 个字符文件无法容纳(控制字符、孤立代理项、U+FFFE、U+FFFF),已替换为 U+FFFD / "
+                f"{self.replaced} character(s) the file cannot hold (control characters, lone surrogates, "
+                "U+FFFE, U+FFFF) were replaced with U+FFFD"
+            )
+        if self.truncated:
+            out.append(
+                f"{self.truncated} 个单元格超过 32767 个字符,已截断(JSONL 输出保留全文) / "
+                f"{self.truncated} cell(s) longer than 32,767 characters were cut "
+                "(the JSONL output keeps all)"
+            )
+        return out
 
 
 @dataclass
@@ -35,6 +80,13 @@ class Summary:
     errors: list[InputProblem] = field(default_factory=list)
     error_count: int = 0
     max_errors_kept: int = 1000
+    #: output file (as given) → what its writer changed in the text, for files with changes
+    changes: dict[str, OutputChanges] = field(default_factory=dict)
+
+    def note_changes(self, path: Path, changes: OutputChanges) -> None:
+        """A writer tells what it changed in ``path`` (nothing is kept when it changed nothing)."""
+        if changes:
+            self.changes[str(path)] = changes
 
     def add_errors(self, errors: Iterable[InputProblem]) -> None:
         """Count input errors; keep the first `max_errors_kept` for reports."""
@@ -108,13 +160,17 @@ class Summary:
         }
 
     def console_lines(self, outs: Sequence[Path]) -> list[str]:
-        """What ``policyengine assess`` prints when it is done."""
+        """What ``policyengine assess`` prints when it is done (text from the rows made safe
+        for a terminal: no control character reaches it)."""
         counts = "  ".join(f"{s.label_zh} {self.verdicts.get(s.value, 0)}" for s in ROW_STATUSES)
         lines = [f"{self.rows} 条记录:{counts}"]
         if self.error_count:
             lines.append(f"输入错误 {self.error_count} 处(行仍保留在结果中,结论为“无法读取”):")
-            lines.extend(f"  {e.text_zh(hint=False)}" for e in self.errors[:CONSOLE_ERRORS])
+            lines.extend(f"  {terminal_text(e.text_zh(hint=False))}" for e in self.errors[:CONSOLE_ERRORS])
             if self.error_count > CONSOLE_ERRORS:
                 lines.append(f"  …… 其余 {self.error_count - CONSOLE_ERRORS} 处见输出文件")
-        lines.extend(f"已写入 {out}" for out in outs)
+        for out in outs:
+            lines.append(f"已写入 {out}")
+            changed = self.changes.get(str(out))
+            lines.extend(f"  {line}" for line in (changed.lines() if changed else []))
         return lines

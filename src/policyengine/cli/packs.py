@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .._text import markup_text, terminal_text
 from ..errors import PolicyEngineError
 from ..evaluate.report import jsonable
 from ..packs.quotes import SOURCES_ENV, SourceTexts, check_pack_quotes
@@ -52,10 +53,11 @@ def cmd_packs(args: argparse.Namespace) -> int:
         table = Table("id", "version", "rules", "subjects", "title")
         for r in rows:
             rules = str(r["rules"] if r["rules"] is not None else "?")
-            table.add_row(r["id"], r["version"], rules, ", ".join(r.get("subjects", [])), r["title"])
-        Console(width=120).print(table)
+            cells = (r["id"], r["version"], rules, ", ".join(r.get("subjects", [])), r["title"])
+            table.add_row(*map(markup_text, cells))
+        Console(width=120, emoji=False).print(table)
     for text in problems:
-        print(text, file=sys.stderr)
+        print(terminal_text(text), file=sys.stderr)
     return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
@@ -91,6 +93,18 @@ def pack_data(pack: Pack, when: date) -> dict[str, Any]:
             }
             for r in pack.rules
         ],
+        "correlations": [
+            {
+                "id": c.id,
+                "kind": c.spec.kind,
+                "subject": c.subject,
+                "severity": c.severity,
+                "title": c.spec.title.zh,
+                "clause": c.spec.cite.clause,
+                "checked_by": "assess",  # across the records of one batch; `evaluate` cannot
+            }
+            for c in pack.correlations
+        ],
         "not_checked": [n.model_dump() for n in pack.not_checked],
     }
 
@@ -109,20 +123,37 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     _, absent = pack.params_at(when)
-    console = Console(width=140)
-    console.print(f"[bold]{pack.title.zh}[/bold]  {pack.id} {pack.version}  {pack.content_hash[:19]}")
+    m = markup_text  # text from the pack, shown as written (markup escaped, no control characters)
+    console = Console(width=140, emoji=False)
+    console.print(
+        f"[bold]{m(pack.title.zh)}[/bold]  {m(pack.id)} {m(pack.version)}  {pack.content_hash[:19]}"
+    )
     for s in pack.sources.values():
-        console.print(f"  source {s.id}: {s.title.zh} ({s.published or ''})")
+        console.print(terminal_text(f"  source {s.id}: {s.title.zh} ({s.published or ''})"), markup=False)
     params = Table("parameter", "value", "unit", "clause", title=f"parameters on {when}")
     for name, info in data["parameters"].items():
         cite = info["cite"] or {}
         shown = "—" if name in absent else str(info["value"])
-        params.add_row(name, shown, info["unit"] or "", cite.get("clause", ""))
+        params.add_row(m(name), m(shown), m(info["unit"] or ""), m(cite.get("clause", "")))
     console.print(params)
     rules = Table("rule", "subject", "severity", "clause", "title")
     for r in pack.rules:
-        rules.add_row(r.id, r.subject, r.severity, r.rule.cite.clause, r.rule.title.zh)
+        rules.add_row(m(r.id), m(r.subject), m(r.severity), m(r.rule.cite.clause), m(r.rule.title.zh))
     console.print(rules)
+    if pack.correlations:
+        corr = Table(
+            "correlation",
+            "kind",
+            "subject",
+            "severity",
+            "clause",
+            "title",
+            title="批量核查:仅 assess 跨记录比对 / batch checks: `assess` only, never `evaluate`",
+        )
+        for c in pack.correlations:
+            cells = (c.id, c.spec.kind, c.subject, c.severity, c.spec.cite.clause, c.spec.title.zh)
+            corr.add_row(*map(m, cells))
+        console.print(corr)
     if pack.not_checked:
         console.print(f"not checked: {len(pack.not_checked)} clause(s) — see the pack's README")
     return EXIT_OK
@@ -146,23 +177,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
             check = check_pack_quotes(pack.path, get_registry().resolver(), texts) if texts else None
         except PolicyEngineError as exc:
             failed += 1
-            print(exc.render(), file=sys.stderr)
+            print(terminal_text(exc.render()), file=sys.stderr)
             print(f"✗ {raw}: {len(exc.problems)} problem(s)", file=sys.stderr)
             continue
         summary = (
             f"✓ {pack.id} {pack.version}: {len(pack.rules)} rules, "
             f"{len(pack.parameters)} parameters, {n_cases} test cases"
         )
+        if pack.correlations:
+            summary += f", {len(pack.correlations)} batch check(s)"
         if check is not None:
             for warning in check.warnings:
-                print(f"warning: {warning.render()}", file=sys.stderr)
+                print(terminal_text(f"warning: {warning.render()}"), file=sys.stderr)
             if check.problems:
                 failed += 1
-                print("\n".join(p.render() for p in check.problems), file=sys.stderr)
+                print(terminal_text("\n".join(p.render() for p in check.problems)), file=sys.stderr)
                 print(f"✗ {raw}: {len(check.problems)} problem(s)", file=sys.stderr)
                 continue
             summary += f", {check.checked} quotes found in their sources"
-        print(summary)
+        print(terminal_text(summary))
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
@@ -182,11 +215,11 @@ def cmd_test(args: argparse.Namespace) -> int:
             if result.ok:
                 passed += 1
                 if args.verbose:
-                    print(f"  ✓ {pack.id}: {result.case.name}")
+                    print(terminal_text(f"  ✓ {pack.id}: {result.case.name}"))
             else:
                 failed += 1
-                print(f"  ✗ {pack.id}: {result.case.name}")
-                print(describe_failure(result))
+                print(terminal_text(f"  ✗ {pack.id}: {result.case.name}"))
+                print(terminal_text(describe_failure(result)))
         if not ran and pack.rules:
             empty.append(pack.id)
         if args.coverage:

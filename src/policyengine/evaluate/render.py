@@ -6,6 +6,7 @@ import io
 import json
 
 from .._format import format_value
+from .._text import markup_text, terminal_text
 from ..outcomes import Outcome, Verdict
 from .report import Finding, Report, jsonable
 
@@ -244,7 +245,9 @@ _STYLE = {
 
 
 def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool = False) -> str:
-    """A terminal table (rich); plain text unless ``color``."""
+    """A terminal table (rich); plain text unless ``color``. Text from the record and the packs
+    is shown as written: rich markup in it is escaped, and control characters (ESC, C1, …)
+    become U+FFFD (:func:`policyengine._text.terminal_text`)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -256,13 +259,14 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
         force_terminal=color,
         color_system="standard" if color else None,
         file=io.StringIO(),
+        emoji=False,  # `:warning:` in a record stays those characters
     )
     subj = report.subject
     head = (
         f"{lab['subject']}: {subj.label()}  {lab['as_of']}: {report.as_of.isoformat()}  "
         f"{lab['packs']}: " + ", ".join(f"{p.id} {p.version}" for p in report.packs)
     )
-    console.print(head)
+    console.print(terminal_text(head), markup=False)
     table = Table(show_lines=False, expand=True)
     table.add_column(lab["rule"], overflow="fold", ratio=3)
     table.add_column(lab["outcome"], no_wrap=True)
@@ -270,28 +274,32 @@ def render_table(report: Report, lang: str = "zh", width: int = 120, color: bool
     table.add_column(lab["citation"], overflow="fold", ratio=2)
     for f in report.findings:
         table.add_row(
-            finding_label(f),
+            markup_text(finding_label(f)),
             Text(outcome_label(f.outcome, lang), style=_STYLE[f.outcome]),
-            f.message.get(lang) or f.message["zh"],
-            f.citation.clause,
+            markup_text(f.message.get(lang) or f.message["zh"]),
+            markup_text(f.citation.clause),
         )
     console.print(table)
     for sc in report.scores:
         grade = sc.grade.get(lang, sc.grade["zh"]) if sc.grade else "—"
         console.print(
-            f"{lab['scores']} {sc.title.get(lang, sc.title['zh'])}: "
-            f"{format_value(sc.score, lang)}/{format_value(sc.total, lang)} {grade}"
-            + ("" if sc.complete else f"  ({lab['incomplete_score']})")
+            terminal_text(
+                f"{lab['scores']} {sc.title.get(lang, sc.title['zh'])}: "
+                f"{format_value(sc.score, lang)}/{format_value(sc.total, lang)} {grade}"
+                + ("" if sc.complete else f"  ({lab['incomplete_score']})")
+            ),
+            markup=False,
         )
     console.print(
         f"{lab['verdict']}: {verdict_label(report, lang)}  {evaluated_text(report, lang)}  "
-        + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v)
+        + "  ".join(f"{outcome_label(Outcome(k), lang)} {v}" for k, v in report.counts().items() if v),
+        markup=False,
     )
     for line in scope_lines(report, lang):
-        console.print(line, markup=False)
+        console.print(terminal_text(line), markup=False)
     watched = monitoring_line(report, lang)
     if watched:
-        console.print(watched, markup=False)
+        console.print(terminal_text(watched), markup=False)
     if report.verdict is Verdict.NOT_ASSESSED:
         console.print(lab["nothing_checked"])
     return console.export_text(styles=color)

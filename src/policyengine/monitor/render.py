@@ -9,6 +9,7 @@ from datetime import date
 from io import StringIO
 from typing import Any
 
+from .._text import markup_text, terminal_text
 from ..outcomes import Outcome
 from .findings import MonitorFinding
 
@@ -98,6 +99,8 @@ def render_markdown(result: MonitorResult, lang: str = "zh") -> str:
 
 
 def render_table(result: MonitorResult, lang: str = "zh") -> str:
+    """A terminal table (rich). Text from the pack and the event log shows as written: rich
+    markup escaped, control characters as U+FFFD (:func:`policyengine._text.terminal_text`)."""
     from rich.console import Console  # the terminal table only: rich loads when it is asked for
     from rich.table import Table
 
@@ -112,17 +115,17 @@ def render_table(result: MonitorResult, lang: str = "zh") -> str:
     )
     for f in result.findings:
         table.add_row(
-            f.monitor,
+            markup_text(f.monitor),
             f.outcome.label_zh if zh else f.outcome.value,
-            f.message["zh" if zh else "en"],
-            f.citation.clause,
-            "\n".join(f.events),
+            markup_text(f.message["zh" if zh else "en"]),
+            markup_text(f.citation.clause),
+            markup_text("\n".join(f.events)),
         )
-    console = Console(width=140, record=True, file=StringIO())
-    console.print(f"{result.events} events, backend {result.backend}")
-    console.print(result.window(lang))
+    console = Console(width=140, record=True, file=StringIO(), emoji=False)
+    console.print(f"{result.events} events, backend {terminal_text(result.backend)}", markup=False)
+    console.print(terminal_text(result.window(lang)), markup=False)
     console.print(table)
-    console.print("  ".join(f"{k} {v}" for k, v in result.counts.items()))
+    console.print("  ".join(f"{k} {v}" for k, v in result.counts.items()), markup=False)
     return console.export_text()
 
 

@@ -1,5 +1,9 @@
 """The HTML assessment report: one self-contained file (inline CSS and SVG charts), in Chinese,
 that prints well. Up to MAX_ROWS subjects are listed in full; the XLSX/JSONL outputs hold all.
+
+Text from the rows and packs is HTML-escaped by the template (autoescape) and by
+:func:`bar_chart`; what the page cannot hold (characters XML cannot: control characters, lone
+surrogates, U+FFFE, U+FFFF) becomes U+FFFD, counted in a note on the page and on the console.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..._text import xml_text
 from ...outcomes import ROW_STATUSES
 from ..rows import ResultRow
-from ..summary import Summary
+from ..summary import OutputChanges, Summary
 from .base import Writer
 from .tables import detail_rows, result_row
 
@@ -97,7 +102,7 @@ class HtmlWriter(Writer):
         rule_bars = [
             Bar(f"{r['rule']} {r.get('title', '')}", r["count"], "#c62828") for r in data["top_failed_rules"]
         ]
-        html = template.render(
+        values = dict(
             s=data,
             verdict_zh=labels,
             verdict_colours=VERDICT_COLOURS,
@@ -110,4 +115,9 @@ class HtmlWriter(Writer):
             errors=summary.errors,
             error_count=summary.error_count,
         )
+        html, replaced = xml_text(template.render(**values, replaced=0))
+        if replaced:  # once more, saying so at the top (the note holds nothing to replace)
+            html, _ = xml_text(template.render(**values, replaced=replaced))
+        changes = OutputChanges(replaced=replaced)
+        summary.note_changes(self.path, changes)
         self.path.write_text(html, encoding="utf-8")

@@ -1,4 +1,8 @@
-"""JUnit XML output: a test case per input row, for a bureau's CI or data pipeline."""
+"""JUnit XML output: a test case per input row, for a bureau's CI or data pipeline.
+
+Text from the rows is escaped for XML, and what XML 1.0 cannot hold (control characters, lone
+surrogates, U+FFFE, U+FFFF) becomes U+FFFD; how many is a ``<property>`` of the suite and a
+line on the console."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ...outcomes import Outcome, Severity, Verdict
 from ..rows import ResultRow
-from ..summary import Summary
+from ..summary import OutputChanges, Summary
 from .base import Writer
 from .tables import errors_text
 
@@ -22,6 +26,15 @@ class JunitWriter(Writer):
         self.path = path
         self.body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self.counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        self.changes = OutputChanges()
+
+    def _attr(self, text: str) -> str:
+        """``text`` as a quoted attribute value XML can hold."""
+        return quoteattr(self.changes.xml(text))
+
+    def _text(self, text: str) -> str:
+        """``text`` as element content XML can hold."""
+        return escape(self.changes.xml(text))
 
     def write(self, row: ResultRow) -> None:
         rep = row.notable or {}
@@ -29,13 +42,13 @@ class JunitWriter(Writer):
         name = subj.get("id") or row.record_id or subj.get("name") or row.record_name or row.where()
         self.counts["tests"] += 1
         self.body.write(
-            f"  <testcase classname={quoteattr(subj.get('kind', 'record'))} name={quoteattr(str(name))}>\n"
+            f"  <testcase classname={self._attr(subj.get('kind', 'record'))} name={self._attr(str(name))}>\n"
         )
         if row.notable is None:
             self.counts["errors"] += 1
             self.body.write(
-                f"    <error message={quoteattr('无法读取:' + row.where())}>"
-                f"{escape(errors_text(row.errors))}</error>\n"
+                f"    <error message={self._attr('无法读取:' + row.where())}>"
+                f"{self._text(errors_text(row.errors))}</error>\n"
             )
         else:
             self._outcome(rep["findings"], rep["verdict"])
@@ -47,13 +60,12 @@ class JunitWriter(Writer):
         if failed:
             self.counts["failures"] += 1
             text = "\n".join(f"{f['rule']}: {f['message']['zh']} ({f['citation']['clause']})" for f in failed)
-            self.body.write(
-                f"    <failure message={quoteattr(f'{len(failed)} 条规则不符合')}>{escape(text)}</failure>\n"
-            )
+            message = quoteattr(f"{len(failed)} 条规则不符合")
+            self.body.write(f"    <failure message={message}>{self._text(text)}</failure>\n")
         elif unknown:
             self.counts["skipped"] += 1
             text = ", ".join(f["rule"] for f in unknown)
-            self.body.write(f"    <skipped message={quoteattr('数据不足:' + text)}/>\n")
+            self.body.write(f"    <skipped message={self._attr('数据不足:' + text)}/>\n")
         elif verdict == Verdict.NOT_ASSESSED:  # nothing was checked: never a pass
             self.counts["skipped"] += 1
             self.body.write(
@@ -69,11 +81,19 @@ class JunitWriter(Writer):
                 f'errors="{c["errors"]}" skipped="{c["skipped"]}" '
                 f"timestamp={quoteattr(summary.as_of.isoformat())}>\n"
             )
+            if self.changes.replaced:  # the test cases below hold U+FFFD where the rows did not
+                n = self.changes.replaced
+                fh.write(
+                    "  <properties>\n"
+                    f'    <property name="policyengine.replaced_characters" value="{n}"/>\n'
+                    "  </properties>\n"
+                )
             self.body.seek(0)
             for chunk in iter(lambda: self.body.read(1 << 16), ""):
                 fh.write(chunk)
             fh.write("</testsuite>\n")
         self.body.close()
+        summary.note_changes(self.path, self.changes)
 
     def release(self) -> None:
         self.body.close()
