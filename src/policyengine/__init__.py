@@ -20,6 +20,8 @@ _EXPORTS = {
     "PackError": "errors",
     "PackNotFoundError": "errors",
     "PluginError": "errors",
+    "PluginWarning": "errors",
+    "AmbiguousPackError": "errors",
     "PolicyEngineError": "errors",
     "Problem": "errors",
     "RecordError": "errors",
@@ -59,6 +61,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from . import models as models
     from .errors import (
+        AmbiguousPackError as AmbiguousPackError,
+    )
+    from .errors import (
         ConditionError as ConditionError,
     )
     from .errors import (
@@ -81,6 +86,9 @@ if TYPE_CHECKING:
     )
     from .errors import (
         PluginError as PluginError,
+    )
+    from .errors import (
+        PluginWarning as PluginWarning,
     )
     from .errors import (
         PolicyEngineError as PolicyEngineError,

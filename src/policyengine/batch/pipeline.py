@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
-from ..errors import PolicyEngineError, Problem
+from ..errors import PluginWarning, PolicyEngineError, Problem
 from ..evaluate.engine import Engine
 from ..models import validate_record
 from .correlate import CorrelationIndex, build_index
@@ -120,6 +121,7 @@ def _init_worker(
     logs: SubjectLogs | None = None,
 ) -> None:
     global _worker_engine, _worker_index, _worker_logs
+    warnings.filterwarnings("ignore", category=PluginWarning)  # the parent has warned already
     _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
     _worker_index = index
     _worker_logs = logs
