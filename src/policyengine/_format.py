@@ -11,9 +11,20 @@ from pydantic import BaseModel
 
 from .lang.runtime import MISSING
 
+#: How a message shows a number, when the pack says what it is (:func:`display_kind`).
+PERCENT, MONEY = "percent", "money"
 
-def format_value(value: Any, lang: str = "zh") -> str:
-    """How a value reads in a message or report."""
+
+def format_value(value: Any, lang: str = "zh", kind: str | None = None) -> str:
+    """How a value reads in a message or report. ``kind`` (``percent`` for a ratio such as
+    0.03, ``money`` for yuan) makes a number read as a bureau writes it: 3%, 30万元, 1.2亿元."""
+    if kind is not None and isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if kind is not None and isinstance(value, Decimal) and value.is_finite():
+        return format_percent(value) if kind == PERCENT else format_money(value, lang)
+    if kind is not None and isinstance(value, list):
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(format_value(v, lang, kind) for v in value)
     if value is MISSING or value is None:
         return "（缺失）" if lang == "zh" else "(missing)"
     if isinstance(value, bool):
@@ -81,6 +92,35 @@ def format_decimal(value: Decimal) -> str:
         point = adjusted + 1
         return f"{minus}{coefficient[:point]}.{coefficient[point:]}"
     return f"{minus}0.{'0' * (-adjusted - 1)}{coefficient}"
+
+
+def format_percent(ratio: Decimal) -> str:
+    """A ratio as a percentage, exactly: 0.03 → 3%, 0.025 → 2.5%, 0.4 → 40%."""
+    return f"{format_decimal(ratio.scaleb(2))}%"
+
+
+#: The most decimals an amount in 万元 or 亿元 is written with; beyond, it reads in 元
+#: (240000.01 is 240000.01元, not 24.000001万元).
+MONEY_PLACES = 4
+
+
+def format_money(yuan: Decimal, lang: str = "zh") -> str:
+    """Yuan as a bureau writes them, exactly (the decimal point moves, nothing rounds):
+    9800元, 30万元, 12.5万元, 1.2亿元; in English, 120,000,000 yuan."""
+    if lang == "en":
+        whole = format_decimal(yuan)
+        head, dot, tail = whole.partition(".")
+        sign = "-" if head.startswith("-") else ""
+        digits = head.lstrip("-")
+        if digits.isdigit():
+            digits = f"{int(digits):,}"
+        return f"{sign}{digits}{dot}{tail} yuan"
+    size = abs(yuan)
+    for power, unit in ((8, "亿元"), (4, "万元")):
+        scaled = yuan.scaleb(-power)
+        if size >= 10**power and -scaled.normalize().as_tuple().exponent <= MONEY_PLACES:  # type: ignore[operator]
+            return f"{format_decimal(scaled)}{unit}"
+    return f"{format_decimal(yuan)}元"
 
 
 def format_rounded(value: Decimal, places: int) -> str:

@@ -62,7 +62,8 @@ def _compile_rule(
     scope = Scope(model, param_types, functions)
     when = compile_expr(rule.when, scope, src, (*base, "when"), problems) if rule.when else None
     require = compile_expr(rule.require, scope, src, (*base, "require"), problems)
-    message = _messages(rule, src, i, scope, problems)
+    units = {name: p.unit for name, (p, _, _) in merged.params.items()}
+    message = _messages(rule, src, i, scope, problems, units)
     if require is None or (rule.when and when is None) or len(message) < 2:
         return None
     cite = citation(rule.cite, src, merged.sources)
@@ -80,7 +81,12 @@ def _compile_rule(
 
 
 def _messages(
-    rule: Rule, src: PackSourceFile, i: int, scope: Scope, problems: list[Problem]
+    rule: Rule,
+    src: PackSourceFile,
+    i: int,
+    scope: Scope,
+    problems: list[Problem],
+    units: Mapping[str, str | None],
 ) -> dict[str, Template]:
     """The zh and en message templates; without English text the Chinese serves both."""
     base = ("rules", i)
@@ -91,7 +97,7 @@ def _messages(
         if text is None:
             continue
         loc = (*base, "message", lang) if is_map else (*base, "message")
-        tpl = compile_template(text, scope, src, loc, problems)
+        tpl = compile_template(text, scope, src, loc, problems, units)
         if tpl is not None:
             message[lang] = tpl
     if "zh" in message and "en" not in message and rule.message.en is None:

@@ -26,10 +26,13 @@ class Template:
     """A message with ``{expr}`` placeholders, compiled against the rule's subject."""
 
     parts: tuple[str | Condition, ...]
+    #: per part, how its value is shown (``percent``, ``money``; None: as it is)
+    kinds: tuple[str | None, ...] = ()
 
     def render(self, ctx: Ctx, lang: str) -> str:
         out: list[str] = []
-        for part in self.parts:
+        kinds = self.kinds or (None,) * len(self.parts)
+        for part, kind in zip(self.parts, kinds, strict=True):
             if isinstance(part, str):
                 out.append(part)
                 continue
@@ -39,7 +42,7 @@ class Template:
             except Exception:  # a message never breaks a finding
                 value = MISSING
             del ctx.missing[mark:]
-            out.append(format_value(value, lang))
+            out.append(format_value(value, lang, kind))
         return "".join(out)
 
 
