@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import signal
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -122,6 +125,9 @@ def _init_worker(
 ) -> None:
     global _worker_engine, _worker_index, _worker_logs
     warnings.filterwarnings("ignore", category=PluginWarning)  # the parent has warned already
+    # Ctrl-C reaches the whole process group: the parent stops the pool; a worker must not die
+    # half-way through a chunk (the pool would start another and the run would never end)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
     _worker_index = index
     _worker_logs = logs
@@ -174,7 +180,9 @@ def _in_workers(
     # Workers evaluate one chunk while this process reads the next and writes the last:
     # at most two chunks are in flight, so memory stays flat.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs), ignore_scope, index, logs)) as pool:
+    with _spawning_ignores_sigint():  # an ignored signal stays ignored across exec
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(list(packs), ignore_scope, index, logs))
+    with pool:
 
         def submit() -> AsyncResult[list[ResultRow]] | None:
             chunk = [x for _, x in zip(range(CHUNK * jobs), items, strict=False)]
@@ -185,5 +193,29 @@ def _in_workers(
         pending = submit()
         while pending is not None:
             following = submit()
-            yield from pending.get()
+            yield from _wait(pending)
             pending = following
+
+
+@contextmanager
+def _spawning_ignores_sigint() -> Iterator[None]:
+    """Workers start with Ctrl-C ignored, so that one pressed while they are still importing
+    does not print their tracebacks; the parent stops them (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _wait(pending: AsyncResult[list[ResultRow]]) -> list[ResultRow]:
+    """The chunk's rows, waiting in short steps so that Ctrl-C and SIGTERM reach this process
+    (leaving the ``with Pool`` terminates the workers)."""
+    while True:
+        try:
+            return pending.get(timeout=0.2)
+        except multiprocessing.TimeoutError:
+            continue

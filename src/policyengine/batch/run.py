@@ -3,12 +3,14 @@ record, open the input and the outputs, evaluate every row, and close (or abort)
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..errors import PolicyEngineError, Problem
+from ..errors import Location, PolicyEngineError, Problem
 from ..evaluate.engine import Engine
 from .events import load_logs
 from .pipeline import assess
@@ -67,10 +69,13 @@ def run_assessment(
     kind = _resolve_kind(engine, kind, input_path)
     model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
     logs = load_logs(engine, events, kind, events_from, backend) if events is not None else None
-    source = Input(input_path, model, load_mapping(mapping) if mapping else None, parse_sheets(sheets))
+    extra = parse_sheets(sheets)
+    refuse_overwriting_inputs(outs, [input_path, *extra.values(), *([mapping] if mapping else [])])
+    source = Input(input_path, model, load_mapping(mapping) if mapping else None, extra)
     writers = [open_writer(out) for out in outs]
     summary = Summary(as_of=as_of or date.today())
     bar = progress(source.total) if progress is not None else None
+    previous = _terminate_as_exit()
     try:
         rows = assess(
             [str(p) for p in packs],
@@ -93,6 +98,7 @@ def run_assessment(
             w.abort()
         raise
     finally:
+        _restore(previous)
         if bar is not None:
             bar.stop()
         source.close()
@@ -100,6 +106,55 @@ def run_assessment(
     for w in writers:
         w.close(summary)
     return summary
+
+
+def refuse_overwriting_inputs(outs: Sequence[Path], inputs: Sequence[Path]) -> None:
+    """Before anything is opened: no output may be an input (``assess same.csv --out same.csv``
+    destroyed the input and reported 0 rows), and no two outputs the same file."""
+    problems = []
+    seen: dict[Path, Path] = {}
+    for out in outs:
+        real = out.resolve()
+        for given in inputs:
+            if real == given.resolve():
+                problems.append(
+                    Problem(
+                        f"the output {out} is the input {given}: it would be destroyed (输出即输入)",
+                        Location(str(out)),
+                        "write the results to another file",
+                        "usage",
+                    )
+                )
+        if real in seen:
+            problems.append(
+                Problem(
+                    f"{out} is given twice as an output (same file as {seen[real]})",
+                    Location(str(out)),
+                    "give each --out once",
+                    "usage",
+                )
+            )
+        seen[real] = out
+    if problems:
+        raise PolicyEngineError(problems)
+
+
+def _terminate_as_exit() -> Any:
+    """SIGTERM ends the run like Ctrl-C does: outputs are aborted (the previous files kept, no
+    partial file left) and the command exits 143. Only in the main thread (signals cannot be
+    set elsewhere); returns the handler to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def _restore(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _resolve_kind(engine: Engine, kind: str | None, input_path: Path) -> str | None:

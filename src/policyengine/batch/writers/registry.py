@@ -6,11 +6,13 @@ from pathlib import Path
 
 from ...errors import Location, PolicyEngineError, Problem
 from ...plugins import default_batch_writers
+from .atomic import AtomicWriter, partial_path, remove_stale_partials
 from .base import Writer
 
 
 def open_writer(path: Path) -> Writer:
-    """The writer registered for ``path``'s suffix (case-insensitive), opened on ``path``."""
+    """The writer registered for ``path``'s suffix (case-insensitive), opened on a partial
+    file beside ``path`` that replaces it only when the run finishes (:mod:`.atomic`)."""
     suffix = path.suffix.lower()
     factories = default_batch_writers()
     factory = factories.get(suffix)
@@ -25,4 +27,5 @@ def open_writer(path: Path) -> Writer:
                 )
             ]
         )
-    return factory(path)
+    remove_stale_partials(path)
+    return AtomicWriter(path, factory(partial_path(path)))

@@ -54,6 +54,18 @@ class XlsxWriter(Writer):
         self._append(self.details, DETAIL_HEADERS)
         self._append(self.errors, ERROR_HEADERS)
 
+    def release(self) -> None:
+        """Finish each sheet's stream and remove its temp file (openpyxl writes every sheet to
+        a file in the system temp directory first, and removes it only at exit)."""
+        for ws in self.wb.worksheets:
+            try:
+                ws.close()
+            except Exception:
+                pass
+            out = getattr(getattr(ws, "_writer", None), "out", None)
+            if isinstance(out, str):
+                Path(out).unlink(missing_ok=True)
+
     def _append(self, ws: Any, values: Iterable[Any]) -> None:
         """One row: numbers as numbers, every text as a text cell."""
         ws.append([self._text_cell(ws, v) if isinstance(v, str) else v for v in values])
