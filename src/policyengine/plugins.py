@@ -332,7 +332,9 @@ class PackRegistry:
         raise PackNotFoundError([problem, *PluginWarning.may_hide("the pack", faults)])
 
     def resolver(self) -> Resolver:
-        def resolve(name: str, base: Path) -> Path:
+        def resolve(name: str, base: Path) -> Path:  # a bare name: a registered id first
+            if "/" not in name and not name.startswith(".") and name in self.directories():
+                return self.path_of(name)
             candidate = (base / name) if not Path(name).is_absolute() else Path(name)
             if (candidate / "pack.yaml").exists():
                 return candidate

@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     module, name = COMMANDS[args.command]
+    if getattr(args, "allow_outside", False):
+        setattr(import_module("policyengine.packs.merge"), "ALLOW_OUTSIDE", True)  # noqa: B010
     try:
         with plugin_warnings_to_stderr():
             handler = getattr(import_module(f".{module}", __name__), name)

@@ -41,6 +41,15 @@ def _pack_option(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="pack id or directory (repeat for several)",
     )
+    _allow_outside(parser)
+
+
+def _allow_outside(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let a pack's `extends:` name a directory outside the one holding the pack",
+    )
 
 
 def _default_backend() -> str:
@@ -63,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _monitor(sub)
     test = sub.add_parser("test", help="run packs' YAML test cases")
     test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
+    _allow_outside(test)
     test.add_argument("--verbose", "-v", action="store_true", help="list every case")
     test.add_argument(
         "--coverage",
@@ -90,6 +100,7 @@ def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     show.add_argument("--format", choices=("table", "json"), default="table")
     val = sub.add_parser("validate", help="check pack directories (and their test cases)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
+    _allow_outside(val)
     val.add_argument(
         "--sources",
         default=None,

@@ -46,13 +46,36 @@ class Merged:
         return self.top.model.pack.id
 
 
+#: The longest ``extends:`` chain (a pack and its ancestors).
+MAX_EXTENDS = 16
+#: Whether ``extends:`` may name a directory outside the one holding the pack (``--allow-outside``).
+ALLOW_OUTSIDE = False
+
+
 def read_chain(directory: Path, resolve: Resolver) -> list[PackSourceFile]:
-    """This pack and its ancestors, child first."""
+    """This pack and its ancestors, child first.
+
+    An ``extends:`` path (one with a ``/`` or starting with ``.``) must stay inside the
+    directory holding the pack (its siblings, ``../base``, are fine; ``../../x``, an absolute
+    path or a link out of it are not) unless :data:`ALLOW_OUTSIDE`; a bare name is a
+    registered pack id first; the chain is at most :data:`MAX_EXTENDS` packs long.
+    """
     chain: list[PackSourceFile] = []
     seen: dict[str, Path] = {}
     current: Path | None = directory
     while current is not None:
         src = read_pack_file(current)
+        if len(chain) >= MAX_EXTENDS:
+            raise PackError(
+                [
+                    Problem(
+                        f"`extends:` chains more than {MAX_EXTENDS} packs",
+                        src.location(("extends",)),
+                        "a policy seldom builds on more than two or three others: shorten the chain",
+                        "extends",
+                    )
+                ]
+            )
         pid = src.model.pack.id
         if pid in seen:
             raise PackError(
@@ -84,7 +107,29 @@ def read_chain(directory: Path, resolve: Resolver) -> list[PackSourceFile]:
                         )
                     ]
                 ) from None
+            _confined(parent, current, src.path.resolve().parent.parent, src)
     return chain
+
+
+def _confined(parent: str, target: Path, root: Path, src: PackSourceFile) -> None:
+    path_like = "/" in parent or "\\" in parent or parent.startswith(".")
+    if ALLOW_OUTSIDE or not path_like:
+        return
+    try:
+        inside = target.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise PackError(
+            [
+                Problem(
+                    f"`extends: {parent}` leads outside {root} (继承路径超出政策包所在目录)",
+                    src.location(("extends",), value=True),
+                    "name a registered pack id or a pack beside this one; --allow-outside if you trust it",
+                    "extends",
+                )
+            ]
+        )
 
 
 def merge(chain: list[PackSourceFile]) -> Merged:
