@@ -136,3 +136,21 @@ def test_band_points_scores_and_grades_on_both_sides_of_each_boundary(
     assert score.score == total == sum(by_id.values())
     assert score.grade is not None and score.grade["zh"] == grade
     assert score.weights_from["zh"].startswith("评估机构自定")
+
+
+def test_an_indicator_over_the_step_budget_is_unknown_and_the_record_still_scored(write_pack) -> None:
+    """A scorecard condition that runs past the step budget makes that indicator unknown (0
+    points, the score incomplete); the record's rules and other indicators are kept (it used to
+    make the whole row unreadable)."""
+    heavy = CARD.replace(
+        "value: len(staff)", "value: len(filter(staff, a -> all(staff, b -> all(staff, c -> true))))"
+    )
+    engine = Engine([load_pack(write_pack(heavy))], max_steps=2_000)
+    report = engine.evaluate(
+        {"kind": "station", "site": {"area_m2": 320}, "staff": [{}] * 40}, as_of=date(2023, 1, 1)
+    )
+    [score] = report.scores
+    staff = next(i for i in score.indicators if i.id == "staff")
+    assert staff.status == "unknown" and "无法评估" in staff.why["zh"]
+    assert (score.score, score.complete) == (Decimal(40), False)
+    assert report.finding("site.area").outcome.value == "pass"

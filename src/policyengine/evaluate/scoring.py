@@ -1,6 +1,7 @@
 """Scorecards: weighted indicators → points, a score and a grade, each with its reason.
 
-An indicator whose data is missing scores 0 and is marked `unknown`; a score with any
+An indicator whose data is missing, or whose condition cannot be evaluated (over the step
+budget, a function failing), scores 0 and is marked `unknown` with the reason; a score with any
 unknown indicator is `complete: false`. A `rule` indicator gives full points when the rule
 passes or does not apply, none when it fails, is unknown or in error.
 """
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._format import format_value
-from ..errors import EvaluationError
+from ..errors import EvaluationError, EvaluationLimitError
 from ..lang.runtime import MISSING, Ctx
 from ..outcomes import Outcome
 from ..packs.runtime import CompiledIndicator, CompiledScorecard
@@ -92,8 +93,11 @@ def _indicator(ci: CompiledIndicator, ctx: Ctx, rule_outcomes: Mapping[str, Outc
                 f"{ind.value} = {format_value(v)},低于最低档",
                 f"{ind.value} = {format_value(v)}, below the lowest band",
             )
-    except EvaluationError as exc:
+    except (EvaluationError, EvaluationLimitError) as exc:  # e.g. over the step budget
         return done(Decimal(0), "unknown", f"无法评估:{exc.render()}", exc.render())
+    except Exception as exc:  # e.g. a plugin function failing: this indicator, not the record
+        text = f"{type(exc).__name__}: {str(exc)[:300]}"
+        return done(Decimal(0), "unknown", f"无法评估:{text}", f"could not be evaluated: {text}")
     outcome = rule_outcomes.get(ind.rule or "")
     if outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE):
         return done(
