@@ -188,3 +188,24 @@ def test_a_batch_with_one_of_each_hostile_row_scattered_evaluates_every_other_ro
     assert set(invalid(rows)) <= bad and len(bad - set(invalid(rows))) <= 1  # the control-character row reads
     evaluated = [r for r in rows if r["report"] is not None]
     assert len(evaluated) == 3000 - len(invalid(rows))
+
+
+def test_formula_cells_without_a_saved_result_are_reported_not_dropped(tmp_path: Path) -> None:
+    """A workbook written by a program (openpyxl here) keeps formulas without their results:
+    reading values only, a row of formulas looked blank and vanished."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "社工站"
+    ws.append(["编号", "名称", "层级"])
+    ws.append(["S1", "甲站", "乡镇(街道)社工站"])
+    ws.append(['="S"&2', '="乙"&"站"', "=C2"])  # every cell a formula: looked like a blank row
+    ws.append(["S3", "=B2", "乡镇(街道)社工站"])
+    ws.append(["S4", "丁站", "乡镇(街道)社工站"])
+    wb.save(tmp_path / "f.xlsx")
+    out, rows = assess(tmp_path, "f.xlsx")
+    assert "Traceback" not in out.stderr
+    assert len(rows) == 4
+    assert sorted(invalid(rows)) == [3, 4]
+    assert "第 1、2、3 列是公式" in invalid(rows)[3] and "第 2 列是公式" in invalid(rows)[4]
+    assert [r["report"]["subject"]["id"] for r in rows if r["report"]] == ["S1", "S4"]

@@ -43,6 +43,27 @@ def check_zip(path: Path) -> None:
             )
 
 
+def has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the XLSX holds a formula (``<f>`` or ``<f ...>``), read in
+    blocks without parsing."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            for part in z.infolist():
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    tail = b""
+                    with z.open(part) as fh:
+                        for block in iter(lambda: fh.read(1 << 20), b""):
+                            text = tail + block
+                            if b"<f>" in text or b"<f " in text:
+                                return True
+                            tail = text[-3:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    return False
+
+
 def json_line(raw: bytes) -> tuple[Any, str | None]:
     """One JSON Lines line: the value, or why it is not one (never an exception)."""
     try:

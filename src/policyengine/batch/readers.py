@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..errors import Location, Problem, RecordError
 from .csvread import MAX_CELL, BadRecord, csv_records
-from .guards import MAX_COLUMNS, check_zip, json_line
+from .guards import MAX_COLUMNS, check_zip, has_formulas, json_line
 from .rows import InputProblem, InputRow
 from .tabular import PARENT_KEYS, build_header_map, check_headers, row_to_record
 
@@ -68,6 +68,7 @@ class Input:
         self.bad_child_rows: list[InputProblem] = []
         self.main_sheet = ""
         self.total: int | None = None
+        self._formulas: Any = None
         self._prepare()
 
     # -- set-up --------------------------------------------------------------------------
@@ -75,7 +76,7 @@ class Input:
     def _prepare(self) -> None:
         if self.suffix == ".xlsx":
             self._prepare_xlsx()
-            self._read_header(enumerate(self._main.iter_rows(values_only=True), start=1), self.main_sheet)
+            self._read_header(self._sheet_rows(self._main), self.main_sheet)
         elif self.suffix == ".csv":
             self.total = _count_lines(self.path) - 1
             for name, child_path in self.extra_sheets.items():
@@ -105,6 +106,8 @@ class Input:
         check_zip(self.path)
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
+            # formulas are read beside the values only when the workbook has any
+            self._formulas = load_workbook(self.path, read_only=True) if has_formulas(self.path) else None
         except Exception as exc:  # zip or XML damage
             raise RecordError(
                 [
@@ -121,7 +124,7 @@ class Input:
         for ws in self._wb.worksheets:
             if ws.title in self.hm.sheets:
                 ws.reset_dimensions()
-                self._load_child(ws.title, ws.title, enumerate(ws.iter_rows(values_only=True), start=1))
+                self._load_child(ws.title, ws.title, self._sheet_rows(ws))
             elif main is None:
                 main = ws
         if main is None:
@@ -143,6 +146,32 @@ class Input:
         self.main_sheet = main.title
         plausible = claimed_rows and claimed_cols and claimed_cols <= MAX_COLUMNS
         self.total = max(0, claimed_rows - 1) if plausible and claimed_rows else None
+
+    def _sheet_rows(self, ws: Any) -> Iterator[tuple[int, Any]]:
+        """A sheet's rows with their numbers; a formula whose result was never saved (a
+        workbook written by a program, not opened in a spreadsheet since) makes its row a bad
+        one, naming the column: its value would read as empty, and the row could vanish."""
+        values = ws.iter_rows(values_only=True)
+        if self._formulas is None:
+            yield from enumerate(values, start=1)
+            return
+        other = self._formulas[ws.title]
+        other.reset_dimensions()
+        formulas = other.iter_rows(values_only=True)
+        for n, cells in enumerate(values, start=1):
+            shown = next(formulas, None) or ()
+            lost = [
+                i + 1
+                for i, (v, f) in enumerate(zip(cells or (), shown, strict=False))
+                if v is None and isinstance(f, str) and f.startswith("=")
+            ]
+            if lost:
+                cols = "、".join(str(c) for c in lost)
+                zh = f"第 {cols} 列是公式,但文件中没有保存计算结果"
+                en = f"column {cols} holds a formula whose result the file does not keep"
+                yield n, BadRecord(n, f"{zh};请在表格程序中打开并保存后再读", en)
+            else:
+                yield n, cells
 
     def _load_child(self, name: str, label: str, rows: Iterator[tuple[int, Any]]) -> None:
         assert self.hm is not None
@@ -198,7 +227,7 @@ class Input:
         assert self.hm is not None
         if self.suffix == ".xlsx":
             sheet = self.main_sheet
-            raw: Iterator[tuple[int, Any]] = enumerate(self._main.iter_rows(values_only=True), start=1)
+            raw: Iterator[tuple[int, Any]] = self._sheet_rows(self._main)
         else:
             sheet, raw = self.path.name, _csv_rows(self.path)
         if next(raw, None) is None or self._columns is None:
@@ -295,9 +324,9 @@ class Input:
                 index += 1
 
     def close(self) -> None:
-        wb = getattr(self, "_wb", None)
-        if wb is not None:
-            wb.close()
+        for wb in (getattr(self, "_wb", None), getattr(self, "_formulas", None)):
+            if wb is not None:
+                wb.close()
 
 
 def _key(value: Any) -> str:
