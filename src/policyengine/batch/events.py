@@ -42,6 +42,20 @@ class SubjectLogs:
         """Every subject the log names."""
         return set(self.by_subject)
 
+    def unused_note(self, record_ids: set[str], kind: str | None) -> list[str]:
+        """A line saying how many subjects of the batch's kind the log names that no row of
+        the batch is (their events were not used), or nothing."""
+        names = {EVENT_FIELD[kind]} if kind in EVENT_FIELD else set(EVENT_FIELD.values())
+        unused = {k: v for k, v in self.by_subject.items() if k[0] in names and k[1] not in record_ids}
+        if not unused:
+            return []
+        events = len({id(e) for v in unused.values() for e in v})
+        return [
+            f"事件日志中有 {len(unused)} 个项目或站点编号不在本批记录中,其 {events} 条事件未使用 / "
+            f"{len(unused)} projects or stations named in the event log are not rows of this batch; "
+            f"their {events} events were not used"
+        ]
+
 
 def load_logs(engine: Engine, path: Path, kind: str | None, start: date | None, backend: str) -> SubjectLogs:
     """Read and index the log; refuse, before any row is read, a kind events cannot name or

@@ -73,7 +73,7 @@ def run_assessment(
     refuse_overwriting_inputs(outs, [input_path, *extra.values(), *([mapping] if mapping else [])])
     source = Input(input_path, model, load_mapping(mapping) if mapping else None, extra)
     writers = [open_writer(out) for out in outs]
-    summary = Summary(as_of=as_of or date.today())
+    summary = Summary(as_of=as_of or date.today(), keep_ids=logs is not None)
     bar = progress(source.total) if progress is not None else None
     previous = _terminate_as_exit()
     try:
@@ -103,6 +103,8 @@ def run_assessment(
             bar.stop()
         source.close()
     summary.add_errors(source.orphans())
+    if logs is not None:
+        summary.notes.extend(logs.unused_note(summary.record_ids, kind))
     for w in writers:
         w.close(summary)
     return summary

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .._format import format_rounded
 from .._text import terminal_text, xml_text
 from ..outcomes import ROW_STATUSES, Outcome, Verdict
 from .rows import InputProblem, ResultRow
@@ -82,6 +83,11 @@ class Summary:
     max_errors_kept: int = 1000
     #: output file (as given) → what its writer changed in the text, for files with changes
     changes: dict[str, OutputChanges] = field(default_factory=dict)
+    #: lines about the run as a whole (e.g. events naming no record of the batch), zh / en
+    notes: list[str] = field(default_factory=list)
+    #: the ids of the rows (kept only when ``keep_ids``: ``assess --events`` needs them)
+    keep_ids: bool = False
+    record_ids: set[str] = field(default_factory=set)
 
     def note_changes(self, path: Path, changes: OutputChanges) -> None:
         """A writer tells what it changed in ``path`` (nothing is kept when it changed nothing)."""
@@ -97,6 +103,8 @@ class Summary:
 
     def add(self, row: ResultRow) -> None:
         self.rows += 1
+        if self.keep_ids and row.record_id:
+            self.record_ids.add(row.record_id)
         self.verdicts[row.verdict] += 1
         self.add_errors(row.errors)
         self.by_area.setdefault(row.area or "(未填地区)", Counter())[row.verdict] += 1
@@ -151,7 +159,7 @@ class Summary:
             "by_area": {k: dict(v) for k, v in sorted(self.by_area.items())},
             "scores": {
                 card: {
-                    "mean": str((self.score_sums[card] / self.score_counts[card]).quantize(Decimal("0.1"))),
+                    "mean": format_rounded(self.score_sums[card] / self.score_counts[card], 1),
                     "grades": dict(self.grades.get(card, {})),
                 }
                 for card in self.score_counts
@@ -169,6 +177,7 @@ class Summary:
             lines.extend(f"  {terminal_text(e.text_zh(hint=False))}" for e in self.errors[:CONSOLE_ERRORS])
             if self.error_count > CONSOLE_ERRORS:
                 lines.append(f"  …… 其余 {self.error_count - CONSOLE_ERRORS} 处见输出文件")
+        lines.extend(terminal_text(n) for n in self.notes)
         for out in outs:
             lines.append(f"已写入 {out}")
             changed = self.changes.get(str(out))
