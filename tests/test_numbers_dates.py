@@ -375,12 +375,15 @@ def test_number_literals_within_the_bounds_load(literal: str) -> None:
     assert compile_condition(f"site.area_m2 < {literal}", SCOPE) is not None
 
 
-BIG = """\
+HUGE_PARAMETER = """\
 parameters:
   huge:
     title: {zh: 巨大, en: huge}
     values:
       2020-01-01: {value: 1.0e+30, cite: {clause: "1", quote: q}}
+"""
+
+BIG = """\
 rules:
   - id: product
     title: 乘积
@@ -493,7 +496,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_pack_show_with_a_1e30_parameter(write_pack: Callable[..., Path]) -> None:
-    d = write_pack(BIG)
+    d = write_pack(HUGE_PARAMETER + BIG)
     out = cli("pack", "show", str(d), "--as-of", "2023-01-01")
     assert "Traceback" not in out.stderr  # was decimal.InvalidOperation
     if out.returncode == 0:
