@@ -1,24 +1,31 @@
-"""Mutational fuzzing of the condition parser/compiler and the pack loader.
+"""Mutational fuzzing of the condition parser/compiler, the pack loader and every input reader.
 
     python fuzz/fuzz.py --target all --seconds 600      # a long run
     python fuzz/fuzz.py --target condition --inputs 2000 --seed 1
+    python fuzz/fuzz.py --target csv --inputs 300       # ledgers through every batch output
+    python fuzz/fuzz.py --replay fuzz/crashes/csv-17    # run a saved reader crash again
 
 Seeds are the shipped packs and their conditions; each input is a seed mutated by byte
 flips, deletions, duplications and insertions of grammar tokens and YAML punctuation. Any
 exception that is not a PolicyEngineError is a crash: it is printed, saved under
 fuzz/crashes/ and makes the exit code 1. Deterministic for a given seed and input count.
+
+The reader targets (csv, jsonl, xlsx, records, events) live in fuzz/readers.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import random
+import shutil
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from policyengine import PolicyEngineError, load_pack
 from policyengine.lang import Scope, compile_condition
@@ -27,6 +34,7 @@ from policyengine.models import BUILTIN_SUBJECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CRASHES = Path(__file__).resolve().parent / "crashes"
+READER_TARGETS = ("csv", "jsonl", "xlsx", "records", "events")
 
 TOKENS = [
     "(",
@@ -142,6 +150,7 @@ def run_condition(text: str) -> None:
 
 def make_pack_runner() -> Callable[[str], None]:
     workdir = Path(tempfile.mkdtemp(prefix="pe-fuzz-"))
+    atexit.register(shutil.rmtree, workdir, True)
     target = workdir / "pack.yaml"
 
     def run_pack(text: str) -> None:
@@ -152,6 +161,20 @@ def make_pack_runner() -> Callable[[str], None]:
             pass
 
     return run_pack
+
+
+def readers() -> ModuleType:
+    """fuzz/readers.py, loaded by path (this file is run as a script and loaded by path too)."""
+    import importlib.util
+
+    module = sys.modules.get("pe_fuzz_readers")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("pe_fuzz_readers", Path(__file__).parent / "readers.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["pe_fuzz_readers"] = module  # dataclasses look their module up here
+        spec.loader.exec_module(module)
+    return module
 
 
 def fuzz(
@@ -183,21 +206,26 @@ def fuzz(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target", choices=("condition", "pack", "all"), default="all")
+    ap.add_argument("--target", choices=("condition", "pack", *READER_TARGETS, "all"), default="all")
     ap.add_argument("--seconds", type=float, default=None, help="run this long per target")
     ap.add_argument("--inputs", type=int, default=None, help="or this many inputs per target")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--replay", type=Path, default=None, help="run a saved reader crash (a directory) again")
     args = ap.parse_args(argv)
+    if args.replay is not None:
+        return readers().replay(args.replay)  # type: ignore[no-any-return]
     if args.seconds is None and args.inputs is None:
         args.inputs = 2000
     rng = random.Random(args.seed)
     total_crashes = 0
-    targets = ["condition", "pack"] if args.target == "all" else [args.target]
+    targets = ["condition", "pack", *READER_TARGETS] if args.target == "all" else [args.target]
     for name in targets:
         deadline = time.monotonic() + args.seconds if args.seconds else None
         start = time.monotonic()
         if name == "condition":
             tried, crashes = fuzz(name, condition_seeds(), TOKENS, run_condition, rng, args.inputs, deadline)
+        elif name in READER_TARGETS:
+            tried, crashes = readers().fuzz_target(name, rng, args.inputs, deadline)
         else:
             tried, crashes = fuzz(
                 name, pack_seeds(), YAML_BITS + TOKENS, make_pack_runner(), rng, args.inputs, deadline

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "vocabulary",
         ["policyengine.outcomes", "policyengine.errors", "policyengine._lazy", "policyengine._text"],
     ),
-    ("plumbing", ["policyengine._yaml", "policyengine.hookspecs"]),
+    ("plumbing", ["policyengine._yaml", "policyengine._csv", "policyengine.hookspecs"]),
     ("models", ["policyengine.models.*"]),
     ("condition language", ["policyengine.lang.*", "policyengine._format"]),
     ("pack format", ["policyengine.packs.*"]),

@@ -1,4 +1,9 @@
-"""A short, fixed-size fuzz run in CI (the long run: `python fuzz/fuzz.py --seconds 600`)."""
+"""A short, fixed-size fuzz run in CI (the long run: `python fuzz/fuzz.py --seconds 600`).
+
+Each reader target (fuzz/readers.py: CSV, JSONL and XLSX ledgers through every batch output,
+records for `evaluate`, event logs for `monitor`) gets a seeded run of a few seconds; together
+they take under a minute on two cores.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine import PackError, load_pack
+from policyengine import PackError, RecordError, load_pack
 
 FUZZ = Path(__file__).resolve().parent.parent / "fuzz" / "fuzz.py"
 
@@ -28,6 +33,25 @@ def test_short_fuzz_run_finds_no_crash() -> None:
     assert fuzz_main()(["--target", "pack", "--inputs", "150", "--seed", "11"]) == 0
 
 
+#: (target, inputs): sized so that all of them together take well under a minute on two cores
+READER_RUNS = [
+    pytest.param("csv", 70, id="csv"),
+    pytest.param("jsonl", 60, id="jsonl"),
+    pytest.param("xlsx", 60, id="xlsx"),
+    pytest.param("records", 800, id="records"),
+    pytest.param("events", 800, id="events"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("target", "inputs"), READER_RUNS)
+def test_short_reader_fuzz_run_finds_no_crash(
+    target: str, inputs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PE_FUZZ_CRASHES", str(tmp_path))  # not among the long runs' crashes
+    assert fuzz_main()(["--target", target, "--inputs", str(inputs), "--seed", "11"]) == 0
+
+
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x9b"])
 def test_control_characters_in_yaml_are_a_clear_error(tmp_path: Path, char: str) -> None:
     (tmp_path / "pack.yaml").write_text(f"pack:\n  id: a{char}b\n", encoding="utf-8")
@@ -35,3 +59,32 @@ def test_control_characters_in_yaml_are_a_clear_error(tmp_path: Path, char: str)
         load_pack(tmp_path)
     [problem] = err.value.problems
     assert problem.location.line == 2 and "control character" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("r.jsonl", b'{"kind": "station", "id": "A\xff"}\n'),  # in a string: the model refuses it
+        ("r.jsonl", b'{"kind": "station", "id": \xff}\n'),  # elsewhere: not JSON
+        ("e.jsonl", b'{"type": "visit", "date": "2023-01-05", "note": "\xc3\x28"}\n'),
+        # a GB18030 line in a UTF-8 file (a whole GB18030 file is read: the encoding is detected)
+        ("e.csv", b"type,date,note\nvisit,2023-01-05,\xe7\xbc\x96\nvisit,2023-01-06,\xb1\xe0\xba\xc5\n"),
+    ],
+)
+def test_invalid_utf8_in_records_and_event_logs_is_a_clear_error(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    """Found by the fuzzer: a UnicodeDecodeError escaped read_records and read_events."""
+    from policyengine.evaluate.engine import Engine
+    from policyengine.io import read_records
+    from policyengine.monitor import read_events
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(RecordError):
+        if name.startswith("r"):
+            engine = Engine.from_packs(["sichuan"])
+            for label, record in read_records(path):
+                engine.evaluate(record, source=label)
+        else:
+            read_events(path)

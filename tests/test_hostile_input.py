@@ -209,3 +209,84 @@ def test_formula_cells_without_a_saved_result_are_reported_not_dropped(tmp_path:
     assert sorted(invalid(rows)) == [3, 4]
     assert "第 1、2、3 列是公式" in invalid(rows)[3] and "第 2 列是公式" in invalid(rows)[4]
     assert [r["report"]["subject"]["id"] for r in rows if r["report"]] == ["S1", "S4"]
+
+
+# Found by the reader fuzzer (fuzz/readers.py): each was a traceback before.
+
+
+def test_an_impossible_yaml_date_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("kind: station\nid: S1\nestablished: 2023-02-30\n", encoding="utf-8")
+    out = run("evaluate", "-p", "sichuan", "r.yaml", "--as-of", "2023-06-30", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "r.yaml:3" in out.stderr and "is not a real date" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        (
+            "log.jsonl",
+            b'{"type": "visit", "date": "2023-01-01", "person": ' + b"[" * 50_000 + b"]" * 50_000 + b"}\n",
+            "nested too deeply",
+        ),
+        (
+            "log.jsonl",
+            b'{"type": "visit", "date": "2023-01-01", "person": ' + b"7" * 5000 + b"}\n",
+            "not valid JSON",
+        ),
+        (
+            "log.csv",
+            "事件类型,日期,服务对象编号,备注\nvisit,2023-01-01,L1,".encode()
+            + "长".encode() * 140_000
+            + b"\n",
+            "over the limit of 32,767",
+        ),
+    ],
+    ids=["deep-nesting", "5000-digits", "long-cell"],
+)
+def test_a_hostile_event_log_is_refused_with_its_line(
+    tmp_path: Path, name: str, content: bytes, says: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    out = run("monitor", "-p", "chengdu", name, "--backend", "plain", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-1500:]
+    assert says in out.stderr
+
+
+def test_an_event_log_saved_as_gb18030_is_read(tmp_path: Path) -> None:
+    text = "事件类型,日期,服务对象编号,备注\n" + "".join(f"visit,2023-01-{d:02d},L1,探访\n" for d in (5, 20))
+    (tmp_path / "log.csv").write_bytes(text.encode("gb18030"))
+    out = run(
+        "monitor",
+        "-p",
+        "chengdu",
+        "log.csv",
+        "--backend",
+        "plain",
+        "--until",
+        "2023-01-31",
+        "-f",
+        "json",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["events"] == 2
+
+
+def test_a_sheet_whose_xml_is_damaged_stops_with_the_sheet_and_row(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "社工站"
+    ws.append(["编号", "名称"])
+    ws.append(["S1", "甲站"])
+    ws.append(["S2", "MARK"])
+    wb.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zin, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as zout:
+        for part in zin.infolist():
+            data = zin.read(part.filename)
+            data = data.replace(b"MARK", b"&#55296;")  # a lone surrogate, as openpyxl writes one
+            zout.writestr(part, data)
+    out, rows = assess(tmp_path, "bad.xlsx")
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-1500:]
+    assert "cannot be read after row" in out.stderr and rows == []

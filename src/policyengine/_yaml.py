@@ -171,6 +171,18 @@ class _Loader(yaml.SafeLoader):
             )
         return super().construct_yaml_int(node)
 
+    def construct_timestamp(self, node: ScalarNode) -> Any:
+        """PyYAML's dates, with an impossible one (2023-02-30, month 13, year 0) an error at
+        its line instead of a crash."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            raise self._fail(
+                f"{node.value} is not a real date (日期不存在)",
+                node.start_mark,
+                "check the year, month and day",
+            ) from None
+
     def construct_undefined(self, node: Node) -> Any:
         raise self._fail(
             f"the tag {node.tag!r} is not allowed",
@@ -183,6 +195,7 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map_pos)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq_pos)
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_decimal)
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp)
 _Loader.add_constructor(None, _Loader.construct_undefined)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._csv import MAX_CELL, BadRecord, csv_records
 from ..errors import Location, Problem, RecordError
-from .csvread import MAX_CELL, BadRecord, csv_records
 from .guards import MAX_COLUMNS, check_zip, has_formulas, json_line
 from .rows import InputProblem, InputRow
 from .tabular import PARENT_KEYS, build_header_map, check_headers, row_to_record
@@ -150,14 +150,15 @@ class Input:
     def _sheet_rows(self, ws: Any) -> Iterator[tuple[int, Any]]:
         """A sheet's rows with their numbers; a formula whose result was never saved (a
         workbook written by a program, not opened in a spreadsheet since) makes its row a bad
-        one, naming the column: its value would read as empty, and the row could vanish."""
-        values = ws.iter_rows(values_only=True)
+        one, naming the column: its value would read as empty, and the row could vanish.
+        The sheet's XML is parsed while it is read: damage there stops the run with the row."""
+        values = _guarded(ws.iter_rows(values_only=True), ws.title)
         if self._formulas is None:
             yield from enumerate(values, start=1)
             return
         other = self._formulas[ws.title]
         other.reset_dimensions()
-        formulas = other.iter_rows(values_only=True)
+        formulas = _guarded(other.iter_rows(values_only=True), ws.title)
         for n, cells in enumerate(values, start=1):
             shown = next(formulas, None) or ()
             lost = [
@@ -329,6 +330,31 @@ class Input:
                 wb.close()
 
 
+def _guarded(rows: Iterator[Any], sheet: str) -> Iterator[Any]:
+    """openpyxl parses a sheet's XML as its rows are read: damaged XML (an invalid character
+    reference, a broken zip member) is an error naming the sheet and the row, not a crash."""
+    n = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise RecordError(
+                [
+                    Problem(
+                        f"sheet `{sheet}` cannot be read after row {n} "
+                        f"({type(exc).__name__}: {str(exc)[:200]})(工作表第 {n} 行之后无法读取)",
+                        Location(sheet, n + 1),
+                        "save the workbook again from the spreadsheet program",
+                        "input",
+                    )
+                ]
+            ) from None
+        n += 1
+        yield row
+
+
 def _key(value: Any) -> str:
     if value is None:
         return ""
@@ -338,7 +364,7 @@ def _key(value: Any) -> str:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | BadRecord]]:
-    """CSV records with the line each starts on (:mod:`.csvread`)."""
+    """CSV records with the line each starts on (:mod:`policyengine._csv`)."""
     return csv_records(path)
 
 

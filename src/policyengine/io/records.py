@@ -47,7 +47,7 @@ def read_records(path: Path) -> Iterator[tuple[str, Any]]:
             raise RecordError([_unreadable(path, None, exc)]) from None
         yield from _many(path, data)
     elif suffix == ".jsonl":
-        with path.open(encoding="utf-8-sig") as fh:
+        with path.open(encoding="utf-8-sig", errors="surrogateescape") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

@@ -5,7 +5,6 @@ The event models themselves live with the other models (:mod:`policyengine.model
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from .._csv import BadRecord, csv_records
 from ..errors import Location, Problem, RecordError
 from ..models.events import EVENT_FIELDS, Event, EventType, parse_events
 
@@ -128,36 +128,63 @@ def ordered(events: Iterable[Event]) -> list[Event]:
     return sorted(events, key=lambda e: (e.date, e.id or ""))
 
 
+def _jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                why = exc.msg
+            except RecursionError:
+                why = "nested too deeply"
+            except ValueError as exc:  # an integer of more digits than Python converts
+                why = str(exc)[:200]
+            else:
+                continue
+            raise RecordError(
+                [
+                    Problem(
+                        f"not valid JSON: {why}",
+                        Location(str(path), n),
+                        "each line must be one JSON object",
+                        "input",
+                    )
+                ]
+            )
+    return rows
+
+
+def _csv_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows as the ledger reader reads CSV (:mod:`policyengine._csv`: the whole file's
+    encoding, UTF-8 or GB18030; each record with its line; a broken record named by it)."""
+    titles = {fi.title: name for name, fi in Event.model_fields.items()}
+    header: list[str] | None = None
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for n, cells in csv_records(path):
+        if isinstance(cells, BadRecord):
+            problems.append(Problem(f"{cells.zh} / {cells.en}", Location(str(path), n), None, "input"))
+        elif header is None:
+            header = [titles.get(h.strip(), h.strip()) for h in cells]
+        elif any(c.strip() for c in cells):
+            rows.append({k: v for k, v in zip(header, cells, strict=False) if v not in (None, "")})
+    if problems:
+        raise RecordError(problems)
+    return rows
+
+
 def read_events(path: Path) -> list[Event]:
     """Events from .jsonl or .csv (headers: field names or their Chinese titles)."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise RecordError([Problem("no such file", Location(str(path)), None, "input")])
     if suffix == ".jsonl":
-        rows: list[dict[str, Any]] = []
-        with path.open(encoding="utf-8-sig") as fh:
-            for n, line in enumerate(fh, start=1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise RecordError(
-                            [
-                                Problem(
-                                    f"not valid JSON: {exc.msg}",
-                                    Location(str(path), n),
-                                    "each line must be one JSON object",
-                                    "input",
-                                )
-                            ]
-                        ) from None
-        return parse_events(rows, path.name)
+        return parse_events(_jsonl_rows(path), path.name)
     if suffix == ".csv":
-        titles = {fi.title: name for name, fi in Event.model_fields.items()}
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = [{titles.get(k, k): v for k, v in r.items() if v not in (None, "")} for r in reader]
-        return parse_events(rows, path.name)
+        return parse_events(_csv_rows(path), path.name)
     raise RecordError(
         [
             Problem(

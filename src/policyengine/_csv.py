@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import Location, Problem, RecordError
+from .errors import Location, Problem, RecordError
 
 #: Python's csv field limit, raised: a longer field is reported, not a crash.
 MAX_FIELD = 16 * 1024 * 1024
