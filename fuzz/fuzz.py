@@ -1,6 +1,6 @@
 """Mutational fuzzing of the condition parser/compiler, the pack loader and every input reader.
 
-    python fuzz/fuzz.py --target all --seconds 600      # a long run
+    python fuzz/fuzz.py --target all --seconds 90       # a long run: 90 s per target, 7 targets
     python fuzz/fuzz.py --target condition --inputs 2000 --seed 1
     python fuzz/fuzz.py --target csv --inputs 300       # ledgers through every batch output
     python fuzz/fuzz.py --replay fuzz/crashes/csv-17    # run a saved reader crash again

@@ -1,4 +1,4 @@
-"""A short, fixed-size fuzz run in CI (the long run: `python fuzz/fuzz.py --seconds 600`).
+"""A short, fixed-size fuzz run in CI (the long run: `python fuzz/fuzz.py --seconds 90`, per target).
 
 Each reader target (fuzz/readers.py: CSV, JSONL and XLSX ledgers through every batch output,
 records for `evaluate`, event logs for `monitor`) gets a seeded run of a few seconds; together
