@@ -168,9 +168,16 @@ class _Durable:
         self.settle()
 
     def response(self, e: Event) -> None:
+        """A response answers only triggers already asserted (a trigger's day is on or before
+        its response's, and a day's triggers come first): once they have met it, it can answer
+        nothing more and is retracted. durable-rules slows with every fact it holds (41 us an
+        assertion with none, 248 with 200,000), so keeping them made the run grow as n^1.5."""
         key = d.key_text(group_key(e, self.spec.match))
-        self.run.assert_fact({"t": "response", "eid": str(e.id), "key": key, "day": e.date.toordinal()})
+        fact = self.run.assert_fact(
+            {"t": "response", "eid": str(e.id), "key": key, "day": e.date.toordinal()}
+        )
         self.settle()
+        self.run.retract_fact(fact)
 
     def __call__(self, events: Sequence[Event], until: date) -> list[MonitorFinding]:
         for day, batch in d.days(events):
