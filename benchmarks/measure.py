@@ -98,6 +98,7 @@ def interleave(
     slice_size: int,
     rounds: int,
     forms: dict[str, Sequence[Any]] | None = None,
+    warm_up: int | None = None,
 ) -> Timings:
     """Run every candidate over the same slice in turn, ``rounds`` times, after one warm-up slice.
 
@@ -105,7 +106,9 @@ def interleave(
     every record in it. Round k uses the k-th slice of the records, wrapping round; only full
     slices are used, so every slice holds the same number of records. ``forms`` gives a
     candidate the same records in another form (flattened, say): a list of the same length and
-    order, sliced at the same places.
+    order, sliced at the same places. ``warm_up`` makes the warm-up slice the first ``warm_up``
+    records instead of a whole slice: when one slice is a whole large log, a run over its start
+    warms the same code paths at a fraction of the cost.
     """
     slice_size = min(slice_size, len(records))
     starts = range(0, len(records) - slice_size + 1, slice_size)
@@ -118,7 +121,7 @@ def interleave(
     gc.freeze()  # the records and everything built before: not the candidates' garbage
     try:
         for name in names:  # warm-up: caches, lazily built code paths, first allocations
-            candidates[name](slices[name][0])
+            candidates[name](slices[name][0][:warm_up] if warm_up else slices[name][0])
         return _rounds(candidates, slices, len(starts), slice_size, rounds)
     finally:
         gc.unfreeze()

@@ -1,7 +1,8 @@
 """All benchmarks, one after the other, with the machine they ran on.
 
 python benchmarks/run.py            # throughput.py alone takes 2 to 3 minutes on 2 cores
-python benchmarks/run.py --million  # adds the 1,000,000-row batch (about 1 more minute)
+python benchmarks/run.py --million  # adds the 1,000,000-row batch (about 1 more minute) and
+                                    # followed_by at 1,000,000 events (about 20 more minutes)
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ def main() -> None:
     print(
         f"# machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     )
-    extra = ["--million"] if "--million" in sys.argv else []
+    million = "--million" in sys.argv
+    sizes = "10000,100000,1000000" if million else "10000,100000"
     for script, args in (
         ("startup.py", []),
         ("throughput.py", []),
         ("monitoring.py", []),
-        ("batch.py", extra),
+        ("followed_by_scaling.py", ["--sizes", sizes]),
+        ("batch.py", ["--million"] if million else []),
     ):
         print()
         subprocess.run([sys.executable, str(HERE / script), *args], check=True)

@@ -91,3 +91,20 @@ def test_monitoring_script_finds_both_backends_agreeing() -> None:
     assert "plain:" in out
     last = out.rstrip().splitlines()[-1]
     assert last == "all backends agree: True", out  # the whole output: it lists the differences
+
+
+@pytest.mark.slow
+def test_followed_by_scaling_script_prints_its_table_and_both_backends_agree() -> None:
+    out = _run("followed_by_scaling.py", "--sizes", "200,2000", "--runs", "1")
+    assert out.splitlines()[0].startswith("# method: plain and durable alternating in one process"), out
+    assert "| size " in out and "| CPU s (median) |" in out and "| CPU × previous size |" in out, out
+    durable = "durable-rules: not available" not in out
+    for size in ("200", "2,000"):
+        for backend in ("plain", "durable") if durable else ("plain",):
+            row = re.search(rf"^\| {size} +\| {backend} +\| 1 +\| (\d+\.\d+) +\|", out, re.M)
+            assert row, (size, backend, out)
+    assert re.search(r"^\| 2,000 +\| plain .*\| \d+\.\d \(sizes ×10\) +\|", out, re.M), out
+    if not durable:
+        pytest.skip("durable-rules does not import on this Python")
+    assert "backends agree at 2,000: True" in out
+    assert out.rstrip().splitlines()[-1] == "backends agree: True", out
