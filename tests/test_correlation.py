@@ -328,14 +328,18 @@ def test_a_project_outside_the_region_is_neither_judged_nor_compared(tmp_path: P
 
 
 def test_the_verdict_counts_the_correlation_like_a_rule() -> None:
-    alone = _Source([project("P1", "2023-01-01", "2023-12-31", "S1")])
+    # mid-term and final evaluations on record, so that haining's evaluation.midterm_and_final
+    # (三 三) passes and the correlation alone decides the verdict
+    stages = ("midterm", "final")
+    evaluated = {"evaluations": [{"kind": "evaluation", "stage": s, "passed": True} for s in stages]}
+    alone = _Source([project("P1", "2023-01-01", "2023-12-31", "S1", **evaluated)])
     [row] = assess(["haining"], alone, as_of=AS_OF, kind=None)
     assert row.verdict == "compliant" and row.notable is not None
-    assert row.notable["rules_evaluated"] == 1  # subsidy.city does not apply: no city subsidy
-    pair = [project(p, "2023-01-01", "2023-12-31", "S1") for p in ("P1", "P2")]
+    assert row.notable["rules_evaluated"] == 2  # with evaluation.midterm_and_final; no subsidy.city
+    pair = [project(p, "2023-01-01", "2023-12-31", "S1", **evaluated) for p in ("P1", "P2")]
     verdicts = [r.verdict for r in assess(["haining"], _Source(pair), as_of=AS_OF, kind=None)]
     assert verdicts == ["non_compliant", "non_compliant"]
-    unknown = [project("P1", None, "2023-12-31", "S1")]
+    unknown = [project("P1", None, "2023-12-31", "S1", **evaluated)]
     assert [r.verdict for r in assess(["haining"], _Source(unknown), as_of=AS_OF, kind=None)] == [
         "incomplete"
     ]

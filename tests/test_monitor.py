@@ -66,6 +66,10 @@ def test_replaying_haining_2023_names_each_problem_and_its_clause(backend: str) 
         ("staff.notice_given", "fail", ("e05",)),
         ("staff.vacancy_refilled", "pass", ("e06", "e07")),  # replaced within 2 months
         ("staff.vacancy_refilled", "fail", ("e09",)),  # S3 not refilled by 2023-08-10
+        ("staff.project_filed", "pass", ("e10", "e15")),  # W1 filed 5 days after joining P1
+        ("staff.project_filed", "fail", ("e11",)),  # W1 not filed again after joining P2
+        ("staff.project_filed", "fail", ("e12",)),  # W2 never filed
+        ("staff.project_filed", "fail", ("e13",)),
         ("worker.one_project", "fail", ("e10", "e11")),  # W1 on P1 and P2 from July
     }
     fails = [f for f in run(["haining"], log, backend) if f["outcome"] == "fail"]
@@ -170,7 +174,7 @@ def test_a_crash_in_durable_rules_does_not_take_the_caller_down() -> None:
     monitor = Monitor(["haining"], backend="durable")
     events = parse_events(load(ROOT / "packs/haining/examples/events-2023.jsonl"))
     findings = api._in_child(monitor, events, END, target=segfault)
-    assert len(findings) == 5  # one per haining monitor
+    assert len(findings) == 6  # one per haining monitor
     assert all(f.outcome.value == "error" and "crashed" in f.message["en"] for f in findings)
 
 
@@ -301,8 +305,8 @@ def test_the_cli_monitor_command(tmp_path: Path) -> None:
     )
     assert out.returncode == 1, out.stderr
     data = json.loads(out.stdout)
-    assert data["backend"] == "plain" and data["events"] == 14
-    assert sorted(f["outcome"] for f in data["findings"]) == ["fail"] * 7 + ["unknown"]
+    assert data["backend"] == "plain" and data["events"] == 15
+    assert sorted(f["outcome"] for f in data["findings"]) == ["fail"] * 10 + ["unknown"]
     helptext = subprocess.run(
         [sys.executable, "-m", "policyengine.cli", "monitor", "--help"], capture_output=True, text=True
     ).stdout
