@@ -154,3 +154,11 @@ def test_an_indicator_over_the_step_budget_is_unknown_and_the_record_still_score
     assert staff.status == "unknown" and "无法评估" in staff.why["zh"]
     assert (score.score, score.complete) == (Decimal(40), False)
     assert report.finding("site.area").outcome.value == "pass"
+
+
+def test_an_incomplete_score_gets_no_grade(write_pack) -> None:
+    """60 points with the area indicator unknown: a grade (合格, 60 to 90) would judge the whole."""
+    engine = Engine([load_pack(write_pack(CARD))])
+    report = engine.evaluate({"kind": "station", "staff": [{}] * 4}, as_of=date(2023, 1, 1))
+    [score] = report.scores
+    assert (score.score, score.complete, score.grade) == (Decimal(60), False, None)

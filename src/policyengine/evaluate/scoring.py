@@ -2,7 +2,8 @@
 
 An indicator whose data is missing, or whose condition cannot be evaluated (over the step
 budget, a function failing), scores 0 and is marked `unknown` with the reason; a score with any
-unknown indicator is `complete: false`. A `rule` indicator gives full points when the rule
+unknown indicator is `complete: false` and has no grade (a grade on a partial score would
+read as a judgement of the whole). A `rule` indicator gives full points when the rule
 passes or does not apply, none when it fails, is unknown or in error.
 """
 
@@ -27,11 +28,13 @@ def _text(t: Any) -> dict[str, str]:
 def score_card(card: CompiledScorecard, ctx: Ctx, rule_outcomes: Mapping[str, Outcome]) -> Score:
     results = tuple(_indicator(ind, ctx, rule_outcomes) for ind in card.indicators)
     total = sum((r.points for r in results), Decimal(0))
+    complete = all(r.status == "scored" for r in results)
     grade = None
-    for g in card.card.grades:
+    for g in card.card.grades if complete else ():  # an incomplete score earns no grade
         if total >= g.min and (g.max is None or total < g.max):
             grade = _text(g.label)
-    if grade is None and card.card.grades and total >= card.card.total:  # top grade reaches the total
+    top_reached = complete and card.card.grades and total >= card.card.total
+    if grade is None and top_reached:  # the top grade reaches the total
         top = max(card.card.grades, key=lambda g: g.min)
         grade = _text(top.label)
     return Score(
@@ -41,7 +44,7 @@ def score_card(card: CompiledScorecard, ctx: Ctx, rule_outcomes: Mapping[str, Ou
         total=card.card.total,
         score=total,
         grade=grade,
-        complete=all(r.status == "scored" for r in results),
+        complete=complete,
         weights_from=_text(card.card.weights_from),
         indicators=results,
     )
