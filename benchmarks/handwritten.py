@@ -7,7 +7,7 @@ they hard-coded the rules. `throughput.py` checks that both agree on every recor
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +21,20 @@ DOMAINS = {
     "elderly_care",
     "community_governance",
     "other_civil_affairs",
+    "family",
+    "disability",
 }
 START, END = date(2022, 9, 27), date(2023, 9, 27)
 CERTIFIED = {"assistant", "intermediate", "senior"}
+PROCUREMENT = {
+    "public_tender",
+    "invited_tender",
+    "competitive_negotiation",
+    "competitive_consultation",
+    "single_source",
+    "inquiry",
+}
+PREPARATION_DEADLINE = date(2022, 8, 30)
 
 
 def _g(obj: Any, *path: str) -> Any:
@@ -42,6 +53,12 @@ def _and(*vals: Any) -> Any:
     if any(v is False for v in vals):
         return False
     return None if any(v is None for v in vals) else True
+
+
+def _or(*vals: Any) -> Any:
+    if any(v is True for v in vals):
+        return True
+    return None if any(v is None for v in vals) else False
 
 
 def _cmp(a: Any, op: str, b: Any) -> Any:
@@ -115,13 +132,21 @@ def _cert(s: Any) -> Any:
     return None if s.certification is None else s.certification.value
 
 
+def _val(v: Any) -> Any:
+    return None if v is None else getattr(v, "value", v)
+
+
 def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     """Outcome of each lanzhou_2022 rule for a project record on ``as_of``."""
     out: dict[str, str] = {}
     county = _g(rec, "region", "county")
     out["area.pilot_district"] = _b(None if county is None else county in DISTRICTS)
     start, end = _g(rec, "period", "start"), _g(rec, "period", "end")
-    out["period.term"] = _b(None if start is None or end is None else end <= add_months(start, Decimal(12)))
+    out["period.term"] = _b(
+        None
+        if start is None or end is None
+        else add_months(start, Decimal(12)) - timedelta(days=1) <= end <= add_months(start, Decimal(12))
+    )
     out["period.within_implementation"] = _b(_and(_cmp(start, ">=", START), _cmp(end, "<=", END)))
     total = _g(rec, "budget", "total")
     out["budget.total"] = _b(_cmp(total, "==", Decimal(300000)))
@@ -144,12 +169,28 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     app = _g(rec, "community", "application")
     out["community.application"] = _b(_and(_g(app, "written"), _g(app, "signed_by_street_leader")))
     op = _g(rec, "operator")
-    out["operator.registered"] = _b(_g(op, "registered_with_civil_affairs"))
-    pen = _g(op, "penalties")
-    out["operator.no_penalty"] = _b(None if pen is None else len(pen) == 0)
-    out["operator.annual_inspection"] = _b(
-        _all(_g(op, "annual_inspections"), lambda i: None if i.result is None else i.result.value == "passed")
+    out["operator.registered"] = _b(
+        _and(_g(op, "registered_with_civil_affairs"), _g(op, "social_work_organization"))
     )
+    pen = _g(op, "penalties")
+    by_registrar = _count(
+        pen, lambda p: None if p.authority is None else ("民政" in p.authority or "登记管理机关" in p.authority)
+    )
+    out["operator.no_penalty"] = _b(_cmp(by_registrar, "==", 0))
+    insp = _g(op, "annual_inspections")
+    out["operator.annual_inspection"] = _b(
+        _all(insp, lambda i: None if i.result is None else i.result.value == "passed")
+    )
+    reg = _g(op, "registration_date")
+    reg_year = None if reg is None else reg.year
+    start_year = None if start is None else start.year
+    due = None if reg_year is None or start_year is None else start_year - reg_year
+    covered = _count(insp, lambda i: _and(_cmp(i.year, ">=", reg_year), _cmp(i.year, "<", start_year)))
+    unique = _all(
+        insp, lambda i: _cmp(_count(insp, lambda j: _cmp(j.year, "==", i.year)), "==", 1)
+    )
+    # the rule's `... or null == true`: complete is a pass, anything else unknown, never a fail
+    out["operator.annual_inspection_years"] = P if _and(_cmp(covered, ">=", due), unique) is True else U
     gov = _g(op, "governance")
     out["operator.governance"] = _b(_and(_g(gov, "legal_person_structure"), _g(gov, "internal_structure")))
     out["operator.rules_and_finance"] = _b(_and(_g(gov, "rules"), _g(gov, "financial_system")))
@@ -158,14 +199,33 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     out["operator.not_blacklisted"] = _b(None if bl is None else not bl)
     out["operator.experience"] = _b(_cmp(_g(op, "projects_completed"), ">=", 1))
     staff = _g(rec, "staff")
-    out["staffing.count"] = _b(None if staff is None else len(staff) >= 3)
-    out["staffing.full_time"] = _b(_cmp(_count(staff, lambda s: s.full_time), ">=", 3))
+
+    def team(s: Any) -> Any:  # a professional social worker still on the project
+        on = _or(s.left is None, _cmp(s.left, ">=", as_of), _cmp(s.left, ">=", end))
+        return _and(s.professional, on)
+
+    out["staffing.count"] = _b(_cmp(_count(staff, team), ">=", 3))
+    out["staffing.full_time"] = _b(_cmp(_count(staff, lambda s: _and(team(s), s.full_time)), ">=", 3))
+    left_during = _count(
+        staff,
+        lambda s: _and(
+            s.professional, s.full_time, s.left is not None, _cmp(s.left, ">=", start), _cmp(s.left, "<", end)
+        ),
+    )
+    out["staffing.stays_through_pilot"] = _b(_cmp(left_during, "<=", 1))
     out["staffing.certified"] = _b(
-        _cmp(_count(staff, lambda s: None if _cert(s) is None else _cert(s) in CERTIFIED), ">=", 2)
+        _cmp(
+            _count(staff, lambda s: _and(team(s), None if _cert(s) is None else _cert(s) in CERTIFIED)),
+            ">=",
+            2,
+        )
     )
     out["staffing.intermediate"] = _b(
         _cmp(
-            _count(staff, lambda s: None if _cert(s) is None else _cert(s) in ("intermediate", "senior")),
+            _count(
+                staff,
+                lambda s: _and(team(s), None if _cert(s) is None else _cert(s) in ("intermediate", "senior")),
+            ),
             ">=",
             1,
         )
@@ -173,7 +233,7 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     if staff is None:
         out["staffing.uncertified_are_graduates"] = U
     else:
-        flags = [None if _cert(s) is None else _cert(s) == "none" for s in staff]
+        flags = [_and(team(s), None if _cert(s) is None else _cert(s) == "none") for s in staff]
         if any(f is None for f in flags):
             out["staffing.uncertified_are_graduates"] = U
         else:
@@ -187,6 +247,19 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     out["street.joint_meeting"] = _b(_g(st, "joint_meeting_system"))
     out["street.station_plaque"] = _b(_g(st, "station_plaque_hung"))
     out["community.contact_person"] = _b(_g(rec, "community", "contact_person"))
+    out["street.contact_person"] = _b(_g(st, "liaison"))
+    proc = _g(rec, "procurement")
+    method = _val(_g(proc, "method"))
+    out["procurement.government_procurement"] = _b(None if method is None else method in PROCUREMENT)
+    out["procurement.agreement_by_deadline"] = _b(_cmp(_g(proc, "contract_signed"), "<=", PREPARATION_DEADLINE))
+    out["plan.district_review"] = _b(
+        _any(
+            _g(rec, "approvals"),
+            lambda a: _and(
+                None if a.matter is None else a.matter == "plan", None if a.body is None else _val(a.body) == "bureau"
+            ),
+        )
+    )
     services = _g(rec, "services")
     out["services.domains"] = _b(
         _all(services, lambda s: None if s.domain is None else s.domain.value in DOMAINS)
