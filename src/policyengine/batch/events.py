@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import PolicyEngineError, Problem
 from ..evaluate.engine import Engine
 from ..evaluate.report import Report
-from ..evaluate.subject import EVENT_FIELD, add_monitoring
+from ..evaluate.subject import EVENT_FIELD, add_monitoring, require_monitors
 from ..models.base import Subject
 from ..models.events import Event
 from ..monitor.events import read_events
@@ -71,18 +71,7 @@ def load_logs(engine: Engine, path: Path, kind: str | None, start: date | None, 
                 )
             ]
         )
-    if not any(p.monitors for p in engine.packs):
-        raise PolicyEngineError(
-            [
-                Problem(
-                    "none of these packs has monitors: there is nothing to run over the events "
-                    "(所选政策包没有监测规则)",
-                    None,
-                    "leave out --events, or add a pack with `monitors:` (e.g. hunan, haining, chengdu)",
-                    "usage",
-                )
-            ]
-        )
+    require_monitors(engine)
     events = read_events(path)
     by_subject: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in events:

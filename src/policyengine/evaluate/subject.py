@@ -112,6 +112,12 @@ def _event_field(engine: Engine, subject: Subject) -> str:
                 )
             ]
         )
+    require_monitors(engine)
+    return field
+
+
+def require_monitors(engine: Engine) -> None:
+    """Refuse events when no pack of ``engine`` has monitors: nothing would run over them."""
     if not any(p.monitors for p in engine.packs):
         raise PolicyEngineError(
             [
@@ -120,10 +126,10 @@ def _event_field(engine: Engine, subject: Subject) -> str:
                     "(所选政策包没有监测规则)",
                     None,
                     "leave out --events, or add a pack with `monitors:` (e.g. hunan, haining, chengdu)",
+                    "usage",
                 )
             ]
         )
-    return field
 
 
 def _finding(f: MonitorFinding) -> Finding:
