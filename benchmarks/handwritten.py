@@ -174,7 +174,8 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     )
     pen = _g(op, "penalties")
     by_registrar = _count(
-        pen, lambda p: None if p.authority is None else ("民政" in p.authority or "登记管理机关" in p.authority)
+        pen,
+        lambda p: None if p.authority is None else ("民政" in p.authority or "登记管理机关" in p.authority),
     )
     out["operator.no_penalty"] = _b(_cmp(by_registrar, "==", 0))
     insp = _g(op, "annual_inspections")
@@ -186,9 +187,7 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     start_year = None if start is None else start.year
     due = None if reg_year is None or start_year is None else start_year - reg_year
     covered = _count(insp, lambda i: _and(_cmp(i.year, ">=", reg_year), _cmp(i.year, "<", start_year)))
-    unique = _all(
-        insp, lambda i: _cmp(_count(insp, lambda j: _cmp(j.year, "==", i.year)), "==", 1)
-    )
+    unique = _all(insp, lambda i: _cmp(_count(insp, lambda j: _cmp(j.year, "==", i.year)), "==", 1))
     # the rule's `... or null == true`: complete is a pass, anything else unknown, never a fail
     out["operator.annual_inspection_years"] = P if _and(_cmp(covered, ">=", due), unique) is True else U
     gov = _g(op, "governance")
@@ -251,12 +250,15 @@ def lanzhou(rec: Any, as_of: date) -> dict[str, str]:
     proc = _g(rec, "procurement")
     method = _val(_g(proc, "method"))
     out["procurement.government_procurement"] = _b(None if method is None else method in PROCUREMENT)
-    out["procurement.agreement_by_deadline"] = _b(_cmp(_g(proc, "contract_signed"), "<=", PREPARATION_DEADLINE))
+    out["procurement.agreement_by_deadline"] = _b(
+        _cmp(_g(proc, "contract_signed"), "<=", PREPARATION_DEADLINE)
+    )
     out["plan.district_review"] = _b(
         _any(
             _g(rec, "approvals"),
             lambda a: _and(
-                None if a.matter is None else a.matter == "plan", None if a.body is None else _val(a.body) == "bureau"
+                None if a.matter is None else a.matter == "plan",
+                None if a.body is None else _val(a.body) == "bureau",
             ),
         )
     )

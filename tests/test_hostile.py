@@ -260,7 +260,9 @@ def test_an_enormous_list_is_refused_naming_the_field(lanzhou: Engine, lanzhou_e
 def test_the_largest_accepted_list_is_evaluated_within_the_step_budget(
     lanzhou: Engine, lanzhou_example: dict
 ) -> None:
-    lanzhou_example["staff"] = [{"professional": True, "certification": "assistant", "full_time": True}] * 10_000
+    lanzhou_example["staff"] = [
+        {"professional": True, "certification": "assistant", "full_time": True}
+    ] * 10_000
     report = lanzhou.evaluate(lanzhou_example, as_of=date(2023, 9, 28), trace=False)
     outcomes = {f.rule: f.outcome.value for f in report.findings}
     assert outcomes["staffing.count"] == "pass"
