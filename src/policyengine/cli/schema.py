@@ -26,23 +26,22 @@ def pack_schema(kinds: Mapping[str, MonitorKind]) -> dict[str, Any]:
     ``correlations:`` entry one of the correlation kinds'."""
     schema = json_schema(PackFile)
     defs = schema.setdefault("$defs", {})
-    choices = []
-    for name, kind in sorted(kinds.items()):
-        spec = json_schema(kind.spec)
-        spec.pop("$schema", None)
-        defs.update(spec.pop("$defs", {}))
-        defs[f"monitor_{name}"] = spec
-        choices.append({"$ref": f"#/$defs/monitor_{name}"})
-    defs["MonitorEntry"] = {"title": "Monitor", "oneOf": choices}
-    correlations = []
-    for name, corr in sorted(CORRELATION_KINDS.items()):
-        spec = json_schema(corr.spec)
-        spec.pop("$schema", None)
-        defs.update(spec.pop("$defs", {}))
-        defs[f"correlation_{name}"] = spec
-        correlations.append({"$ref": f"#/$defs/correlation_{name}"})
-    defs["CorrelationEntry"] = {"title": "Correlation", "oneOf": correlations}
+    defs["MonitorEntry"] = _one_of(defs, "Monitor", "monitor", {n: k.spec for n, k in kinds.items()})
+    specs = {n: c.spec for n, c in CORRELATION_KINDS.items()}
+    defs["CorrelationEntry"] = _one_of(defs, "Correlation", "correlation", specs)
     return {**schema, "title": "policyengine pack"}
+
+
+def _one_of(defs: dict[str, Any], title: str, prefix: str, specs: Mapping[str, Any]) -> dict[str, Any]:
+    """A section entry as one of its kinds' models, each put into ``defs`` as ``prefix_name``."""
+    choices = []
+    for name, model in sorted(specs.items()):
+        spec = json_schema(model)
+        spec.pop("$schema", None)
+        defs.update(spec.pop("$defs", {}))
+        defs[f"{prefix}_{name}"] = spec
+        choices.append({"$ref": f"#/$defs/{prefix}_{name}"})
+    return {"title": title, "oneOf": choices}
 
 
 def targets() -> dict[str, Callable[[], dict[str, Any]]]:
