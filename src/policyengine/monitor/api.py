@@ -79,6 +79,8 @@ class Monitor:
                 ]
             )
         self._events: list[Event] = []
+        self._screen_key: tuple[Any, ...] | None = None
+        self._screen: tuple[list[Event], list[SetAside]] = ([], [])
         self._until: date | None = None
         self._start: date | None = None
         self._members: list[Member] = []
@@ -118,9 +120,18 @@ class Monitor:
         return self
 
     def _screened(self) -> tuple[list[Event], list[SetAside]]:
-        return screen(
-            ordered(self._events), start=self._start, until=self._until, plausible_years=self.plausible_years
-        )
+        """The log sorted and screened, once for a given log, window and horizon (``window``,
+        ``set_aside`` and ``findings`` each need it; a national log is millions of events)."""
+        key = (len(self._events), self._start, self._until, self.plausible_years)
+        if self._screen_key != key:
+            self._screen = screen(
+                ordered(self._events),
+                start=self._start,
+                until=self._until,
+                plausible_years=self.plausible_years,
+            )
+            self._screen_key = key
+        return self._screen
 
     def set_aside(self) -> list[SetAside]:
         """The events a run leaves out, with the reason: duplicates, id conflicts, implausible
