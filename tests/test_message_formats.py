@@ -92,5 +92,37 @@ def test_no_shipped_message_shows_a_ratio_as_a_fraction_or_an_amount_in_bare_yua
     messages = _failing_messages()
     assert len(messages) > 50  # the packs' cases fail plenty of rules
     fractions = [m for m in messages if re.search(r"(?<![\d.])0\.\d+", m[2])]
-    bare = [m for m in messages if re.search(r"\d{5,}(\.\d+)?\s*元", m[2]) and "万元" not in m[2]]
+    # An amount in bare yuan is one the bureau's way of writing (万元/亿元, exact) cannot hold,
+    # such as 24691.35元; any other five-digit yuan figure was not formatted at all.
+    bare = [
+        m
+        for m in messages
+        for amount in re.findall(r"(?<![\d.])(\d{5,}(?:\.\d+)?)\s*元", m[2])
+        if format_money(Decimal(amount)) != f"{amount}元"
+    ]
     assert fractions == [] and bare == [], fractions + bare
+
+
+def _all_codes() -> set[str]:
+    import policyengine.models  # noqa: F401  (defines every coded type)
+    from policyengine.models.base import LabelledChoice
+
+    found: set[str] = set()
+    todo = list(LabelledChoice.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        found |= {str(m.value) for m in cls}
+    return found
+
+
+def test_no_shipped_zh_message_shows_a_raw_english_code() -> None:
+    codes = _all_codes()
+    assert {"fiscal_budget", "in_progress", "township_station", "civil_affairs_assistant"} <= codes
+    raw = [
+        (pack, rule, word)
+        for pack, rule, text in _failing_messages()
+        for word in re.findall(r"[A-Za-z_]+", text)
+        if word in codes or "_" in word
+    ]
+    assert raw == [], raw

@@ -192,7 +192,8 @@ CHOICES = [
 
 
 def test_every_coded_value_type_of_the_records_is_checked_below() -> None:
-    record_modules = ("policyengine.models.components", "policyengine.models.subjects")
+    record_modules = ("policyengine.models.codes", "policyengine.models.components")
+    record_modules += ("policyengine.models.subjects",)
     defined = {c for c in LabelledChoice.__subclasses__() if c.__module__ in record_modules}
     assert {p.values[2] for p in CHOICES} == defined and len(defined) >= 6
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BeforeValidator
 
 from .base import LabelledChoice, Model, choice_labels, field
+from .codes import StaffPostField
 from .values import Count, Day, Items, Money, Quantity
 
 
@@ -94,7 +95,12 @@ class StaffMember(Model):
 
     id: str | None = field("人员编号", "Staff identifier (stable across records)")
     name: str | None = field("姓名", "Name")
-    role: str | None = field("岗位", "Role, e.g. project director")
+    role: str | None = field("职务", "Role as written, e.g. project director")
+    post: StaffPostField | None = field(
+        "岗位类别",
+        "social_worker, civil_affairs_assistant, public_welfare_post, civil_affairs_staff, "
+        "community_worker, volunteer or other",
+    )
     certification: CertificationField | None = field(
         "职业水平证书", "Social-work qualification: none, assistant, intermediate, senior"
     )
@@ -104,6 +110,9 @@ class StaffMember(Model):
     professional: bool | None = field("专业社工", "Counted as a professional social worker of the operator")
     joined: Day | None = field("入职日期", "Date joined")
     left: Day | None = field("离职日期", "Date left, if left")
+    certificate_allowance: Money | None = field(
+        "持证补贴(元)", "Pay added for holding a social-work certificate, per the record's pay period"
+    )
 
 
 class Site(Model):

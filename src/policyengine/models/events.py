@@ -28,6 +28,8 @@ from .values import Day
         "payment": "拨款",
         "enrolled": "纳入名册",
         "withdrawn": "移出名册",
+        "governance_meeting": "社区治理工作推进会",
+        "supervision": "督导",
     }
 )
 class EventType(LabelledChoice):
@@ -46,6 +48,8 @@ class EventType(LabelledChoice):
     payment = "payment"
     enrolled = "enrolled"
     withdrawn = "withdrawn"
+    governance_meeting = "governance_meeting"
+    supervision = "supervision"
 
 
 class Event(Model):

@@ -11,6 +11,16 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BeforeValidator
 
 from .base import LabelledChoice, Model, Subject, choice_labels, field
+from .codes import (
+    ApprovalMatterField,
+    ContractIndicatorField,
+    DisclosureItemField,
+    EvaluationKindField,
+    EvaluationStageField,
+    FundKindField,
+    ProjectStatusField,
+    ReportKindField,
+)
 from .components import (
     AnnualInspection,
     Budget,
@@ -130,6 +140,9 @@ class Station(Subject):
     services: Items[Service] | None = field("服务", "Services delivered")
     systems: Items[str] | None = field("规章制度", "Rules and working procedures in place, by name")
     work_procedures: bool | None = field("有工作流程", "Working procedures in place")
+    functions: Items[str] | None = field("服务功能", "Service functions the station offers, by name")
+    visual_identity: bool | None = field("统一形象标识", "Uses the unified visual identity")
+    villages: Count | None = field("辖村(社区)数", "Villages and communities the station serves", ge=0)
     operator: Organization | None = field("运营机构", "Operator")
     operator_from_outside_city: bool | None = field(
         "运营机构为市外机构", "The operator is based outside the city"
@@ -194,7 +207,7 @@ class ApprovalBody(LabelledChoice):
 class Approval(Model):
     """Approval of a major matter (plan, budget, hiring, procurement)."""
 
-    matter: str | None = field("事项", "plan, budget, hiring or procurement")
+    matter: ApprovalMatterField | None = field("事项", "plan, budget, hiring, procurement or other")
     body: Annotated[ApprovalBody, BeforeValidator(ApprovalBody.coerce)] | None = field(
         "审议机构", "Approving body"
     )
@@ -207,7 +220,7 @@ class ContractTerms(Model):
 
     service_categories: Count | None = field("服务类别(大类)", "Service categories named", ge=0)
     service_items: Count | None = field("服务事项(项)", "Service items named", ge=0)
-    indicators: Items[str] | None = field(
+    indicators: Items[ContractIndicatorField] | None = field(
         "服务指标", "Indicators named: content, people_served, service_hours, satisfaction"
     )
     renewal_by_evaluation: bool | None = field(
@@ -218,7 +231,7 @@ class ContractTerms(Model):
 class ProjectReport(Model):
     """A report the operator submitted (mid-term, final, ...)."""
 
-    kind: str | None = field("报告类型", "midterm, final, supervision, audit, summary")
+    kind: ReportKindField | None = field("报告类型", "midterm, final, supervision, audit or summary")
     date: Day | None = field("提交日期", "Date submitted")
     confirmed_by_community: bool | None = field("社区确认", "Confirmed with comments by the community")
 
@@ -226,8 +239,8 @@ class ProjectReport(Model):
 class Evaluation(Model):
     """An evaluation or audit of a project."""
 
-    kind: str | None = field("类型", "evaluation or audit")
-    stage: str | None = field("阶段", "midterm, final or annual")
+    kind: EvaluationKindField | None = field("类型", "evaluation or audit")
+    stage: EvaluationStageField | None = field("阶段", "midterm, final or annual")
     third_party: bool | None = field("第三方机构", "Done by an independent third party")
     date: Day | None = field("日期", "Date")
     score: Quantity | None = field("得分", "Score, if scored")
@@ -237,9 +250,10 @@ class Evaluation(Model):
 class FundingSource(Model):
     """Where a project's money comes from."""
 
-    kind: str | None = field(
+    kind: FundKindField | None = field(
         "资金来源",
-        "welfare_lottery, social_assistance_special, social_assistance_working, fiscal_budget, other",
+        "welfare_lottery, social_assistance_special, social_assistance_working, fiscal_budget, "
+        "pairing_aid, charity, tax_relief or other",
     )
     documents: Items[Document] | None = field("资金管理办法", "Fund-management documents")
     provincial_subsidy: Money | None = field("省级补助(元)", "Provincial subsidy in yuan")
@@ -250,7 +264,7 @@ class Disclosure(Model):
     """Public disclosure of a project's fund use (公示)."""
 
     published: Day | None = field("公示日期", "Date published")
-    items: Items[str] | None = field(
+    items: Items[DisclosureItemField] | None = field(
         "公示内容",
         "Items disclosed: name, content, period, amount, lead, contact, completion, "
         "supervision, effects, fund_rules",
@@ -321,7 +335,7 @@ class Project(Subject):
     programme: str | None = field("所属计划", "Programme, e.g. 三社联动试点")
     region: Region | None = field("实施地区", "Where it runs")
     period: Period | None = field("项目周期", "Project period")
-    status: str | None = field("实施状态", "planned, in_progress or completed")
+    status: ProjectStatusField | None = field("实施状态", "planned, in_progress or completed")
     budget: Budget | None = field("预算", "Budget")
     funding: FundingSource | None = field("资金来源", "Funding source")
     procurement: Procurement | None = field("采购", "How the service was purchased")
@@ -351,6 +365,9 @@ class Funds(Model):
     purchase_from_working: Money | None = field(
         "其中:社会救助工作经费列支(元)", "Of which paid from social-assistance working funds"
     )
+    assistance_subsidies: Money | None = field(
+        "社会救助补助资金总和(元)", "All social-assistance subsidy funds raised locally"
+    )
     previous_year_assistance_expenditure: Money | None = field(
         "上年度社会救助支出总额(元)", "Previous year's total social-assistance expenditure"
     )
@@ -368,6 +385,6 @@ class Funding(Subject):
     region: Region | None = field("地区", "Region")
     year: Count | None = field("年度", "Budget year", ge=1990, le=2100)
     funds: Funds | None = field("资金", "Funds")
-    channels: Items[str] | None = field(
+    channels: Items[FundKindField] | None = field(
         "资金渠道", "Funding channels used: fiscal_budget, social_assistance_special, ..."
     )
