@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from policyengine import load_pack
-from policyengine.packs.coverage import coverage, summary
+from policyengine.packs.coverage import (
+    README_BEGIN,
+    README_END,
+    coverage,
+    embedded,
+    render_markdown,
+    summary,
+)
+from policyengine.packs.numbers import SectionNumbers, uncited_numbers
+from policyengine.packs.quotes import SourceTexts
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = sorted(p.name for p in (ROOT / "packs").iterdir() if (p / "pack.yaml").exists())
@@ -49,7 +58,9 @@ not_checked:
 """)
     rows = {r.clause: r for r in coverage(load_pack(d))}
     assert (rows["一"].status, rows["二"].status) == ("partly", "not_checked")
-    assert rows["二"].not_checked == [{"zh": "省厅内部的工作机制", "en": "The department's own reporting"}]
+    assert rows["二"].not_checked == [
+        {"zh": "省厅内部的工作机制", "en": "The department's own reporting", "capture_loss": False}
+    ]
 
 
 def test_the_cli_prints_the_table_and_json() -> None:
@@ -69,3 +80,140 @@ def test_the_cli_prints_the_table_and_json() -> None:
     )
     data = json.loads(js.stdout)
     assert data["pack"] == "haining" and data["summary"]["clauses"] == len(data["clauses"])
+
+
+# --- sections and the figures no quote covers -------------------------------------------
+
+SHARED_SOURCES = ROOT.parent / "shared" / "sources"
+
+SOURCE_TEXT = """\
+页头菜单
+甲省
+按照“有场地、有人员”的标准,每站配备2名以上社工。
+经费按3%比例列支,省级安排资金万元。
+共建成社工站28个,覆盖率65.1%。
+乙省
+每站6名社工。
+"""
+
+NUMBERS_PACK = """\
+pack:
+  id: numdemo
+  version: 0.1.0
+  title: 测试
+sources:
+  - id: s
+    title: 发言
+    file: s.txt
+    section: {{from: 甲省, to: 乙省}}
+rules:
+  - id: station.staff
+    title: 社工人数
+    subject: station
+    require: count(staff, s -> s.professional) >= 2
+    cite: {{clause: 一, quote: 每站配备2名以上社工}}
+    message: 社工不足
+not_checked:
+{not_checked}
+"""
+
+
+def numbers_pack(tmp_path: Path, not_checked: str) -> tuple[Path, Path]:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "s.txt").write_text(SOURCE_TEXT, encoding="utf-8")
+    d = tmp_path / "numdemo"
+    d.mkdir()
+    (d / "pack.yaml").write_text(NUMBERS_PACK.format(not_checked=not_checked), encoding="utf-8")
+    (d / "README.md").write_text(f"# numdemo\n\n{README_BEGIN}\n{README_END}\n\n尾注\n", encoding="utf-8")
+    return d, sources
+
+
+def figures(d: Path, sources: Path) -> list[SectionNumbers]:
+    from policyengine.plugins import get_registry
+
+    return uncited_numbers(d, get_registry().resolver(), SourceTexts(sources))
+
+
+def test_figures_in_the_section_that_no_quote_covers_are_listed_with_their_line(tmp_path: Path) -> None:
+    d, sources = numbers_pack(
+        tmp_path, "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 比例的含义不明"
+    )
+    [row] = figures(d, sources)
+    assert row.lines == (2, 5) and row.figures == 4  # 2, 3%, 28, 65.1%; 乙省's 6 is outside
+    assert [(u.line, u.number) for u in row.uncited] == [(5, "28"), (5, "65.1%")]
+    assert "共建成社工站28个" in row.uncited[0].context
+
+
+def test_a_quote_covers_its_figures_and_lost_ones_are_marked(tmp_path: Path) -> None:
+    d, sources = numbers_pack(
+        tmp_path,
+        "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 比例的含义不明\n"
+        "  - cite: {clause: 二, quote: 省级安排资金万元}\n    reason: 金额在采集时丢失\n"
+        "    capture_loss: true\n"
+        '  - cite: {clause: 三, quote: "共建成社工站28个,覆盖率65.1%"}\n    reason: 全省汇总数字',
+    )
+    [row] = figures(d, sources)
+    assert row.uncited == [] and row.figures == 4
+    pack = load_pack(d)
+    text = render_markdown(pack, coverage(pack), [row])
+    assert "〔采集缺失〕金额在采集时丢失" in text
+    assert "4 个数字,全部见于引文" in text and "另有 1 处数字在网页采集时丢失" in text
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ("{from: 丙省, to: 乙省}", "no line reads “丙省”"),
+        ("{from: 乙省, to: 甲省}", "no line after “乙省” reads “甲省”"),
+        ('{lines: "3-40"}', "not within the file's 7 lines"),
+    ],
+    ids=["no-from-line", "to-before-from", "lines-past-the-end"],
+)
+def test_a_section_not_in_the_file_is_named_not_passed(tmp_path: Path, section: str, problem: str) -> None:
+    d, sources = numbers_pack(tmp_path, "  []")
+    body = (d / "pack.yaml").read_text(encoding="utf-8").replace("{from: 甲省, to: 乙省}", section)
+    (d / "pack.yaml").write_text(body.replace("not_checked:\n  []\n", ""), encoding="utf-8")
+    [row] = figures(d, sources)
+    assert row.problem is not None and problem in row.problem and row.lines is None
+
+
+def test_the_cli_writes_the_readme_between_its_markers_and_exits_1_on_uncited_figures(tmp_path: Path) -> None:
+    d, sources = numbers_pack(tmp_path, "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 不明")
+    run = [sys.executable, "-m", "policyengine.cli", "pack", "coverage", str(d), "--sources", str(sources)]
+    out = subprocess.run(run, capture_output=True, text=True)
+    assert out.returncode == 1 and "第5行 **28**" in out.stdout
+    wrote = subprocess.run([*run, "--readme"], capture_output=True, text=True)
+    assert wrote.returncode == 0, wrote.stderr
+    readme = (d / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# numdemo\n") and readme.endswith(f"{README_END}\n\n尾注\n")
+    assert embedded(readme) == out.stdout.rstrip("\n")
+    (d / "README.md").write_text("# no markers\n", encoding="utf-8")
+    refused = subprocess.run([*run, "--readme"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "README 中缺少覆盖表标记" in refused.stderr
+
+
+def shipped_numbers(pack_id: str) -> list[SectionNumbers]:
+    from policyengine.plugins import get_registry
+
+    assert SHARED_SOURCES.is_dir(), "the policy sources belong beside the checkout: ../shared/sources"
+    return uncited_numbers(ROOT / "packs" / pack_id, get_registry().resolver(), SourceTexts(SHARED_SOURCES))
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_each_shipped_pack_readme_embeds_its_coverage_as_printed(pack_id: str) -> None:
+    pack = load_pack(ROOT / "packs" / pack_id)
+    readme = (ROOT / "packs" / pack_id / "README.md").read_text(encoding="utf-8")
+    table = embedded(readme)
+    assert table is not None, f"{pack_id}/README.md has no pack-coverage markers"
+    expected = render_markdown(pack, coverage(pack), shipped_numbers(pack_id)).rstrip("\n")
+    fix = f"policyengine pack coverage {pack_id} --sources ../shared/sources --readme"
+    assert table == expected, f"run: {fix}"
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_each_shipped_pack_names_its_section_and_cites_every_figure_in_it(pack_id: str) -> None:
+    for row in shipped_numbers(pack_id):
+        assert row.problem is None, f"{pack_id} {row.source}: {row.problem}"
+        uncited = [(u.line, u.number) for u in row.uncited]
+        assert uncited == [], f"{pack_id} {row.source}: uncited figures (line, figure) {uncited}"

@@ -111,6 +111,8 @@ def pack_data(pack: Pack, when: date) -> dict[str, Any]:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     if args.pack_command == "coverage":
+        from .coverage import cmd_coverage
+
         return cmd_coverage(args)
     if args.pack_command != "show":
         print("usage: policyengine pack show|coverage ID", file=sys.stderr)
@@ -236,18 +238,3 @@ def cmd_test(args: argparse.Namespace) -> int:
     if failed or gaps:
         return EXIT_FINDINGS
     return EXIT_NO_TESTS if empty else EXIT_OK
-
-
-def cmd_coverage(args: argparse.Namespace) -> int:
-    """``pack coverage ID``: each cited clause, what encodes it, or why it is not checked."""
-    from ..packs.coverage import coverage, render_markdown, summary
-
-    pack = get_registry().load(args.pack)
-    rows = coverage(pack)
-    if args.format == "json":
-        data: dict[str, Any] = {"pack": pack.id, "version": pack.version, "summary": summary(rows)}
-        data["clauses"] = [r.to_dict() for r in rows]
-        emit(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        emit(render_markdown(pack, rows))
-    return EXIT_OK

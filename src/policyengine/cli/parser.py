@@ -101,6 +101,18 @@ def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     cov = pack_sub.add_parser("coverage", help="each clause the pack cites: what encodes it, or why not")
     cov.add_argument("pack", help="pack id or directory")
     cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    cov.add_argument(
+        "--sources",
+        default=None,
+        metavar="DIR",
+        help="also list the figures in the pack's section of each source that no quote covers "
+        "(default: $POLICYENGINE_SOURCES)",
+    )
+    cov.add_argument(
+        "--readme",
+        action="store_true",
+        help="write the table into the pack's README.md, between its pack-coverage markers",
+    )
     val = sub.add_parser("validate", help="check pack directories (and their test cases)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
     _allow_outside(val)

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from ..models.values import bounded
+from .sections import Section
 
 ID_RE = r"^[a-z][a-z0-9_]*$"
 RULE_ID_RE = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
@@ -79,6 +80,7 @@ class Source(_Strict):
     published: date | None = None
     file: str | None = Field(default=None, description="File name of the captured text, if any")
     url: str | None = None
+    section: Section | None = Field(default=None, description="The part of the file the pack covers")
 
 
 class Effective(_Strict):
@@ -86,7 +88,6 @@ class Effective(_Strict):
 
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
-
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -118,7 +119,6 @@ class PackMeta(_Strict):
 
 ParamScalar = bool | date | int | Decimal | str
 ParamValueType = ParamScalar | list[ParamScalar]
-
 
 #: A number in a pack (scorecard points, bands, grades): within the record bounds.
 PackNumber = Annotated[Decimal, AfterValidator(bounded)]
@@ -204,6 +204,7 @@ class NotChecked(_Strict):
 
     cite: CiteField
     reason: BiText
+    capture_loss: bool = Field(default=False, description="The clause's figure was lost in the capture")
 
 
 class Removal(_Strict):
