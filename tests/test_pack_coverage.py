@@ -190,7 +190,7 @@ def test_the_cli_writes_the_readme_between_its_markers_and_exits_1_on_uncited_fi
     assert embedded(readme) == out.stdout.rstrip("\n")
     (d / "README.md").write_text("# no markers\n", encoding="utf-8")
     refused = subprocess.run([*run, "--readme"], capture_output=True, text=True)
-    assert refused.returncode == 2 and "README 中缺少覆盖表标记" in refused.stderr
+    assert refused.returncode == 2 and "文件中缺少表格标记" in refused.stderr
 
 
 def shipped_numbers(pack_id: str) -> list[SectionNumbers]:

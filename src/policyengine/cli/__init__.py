@@ -37,6 +37,7 @@ COMMANDS = {
     "compare": ("evaluate", "cmd_compare"),
     "monitor": ("evaluate", "cmd_monitor"),
     "assess": ("assess", "cmd_assess"),
+    "matrix": ("coverage", "cmd_matrix"),
 }
 
 

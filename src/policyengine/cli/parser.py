@@ -113,6 +113,13 @@ def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="write the table into the pack's README.md, between its pack-coverage markers",
     )
+    mat = sub.add_parser("matrix", help="the packs' comparable parameters side by side (policy matrix)")
+    mat.add_argument("--pack", "-p", action="append", metavar="ID", help="pack id (repeat; default: all)")
+    mat.add_argument("--as-of", type=parse_date, default=None, help="values in force on this date")
+    mat.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    mat.add_argument(
+        "--write", metavar="FILE", help="write the matrix into FILE between its policy-matrix markers"
+    )
     val = sub.add_parser("validate", help="check pack directories (and their test cases)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="pack directories or pack.yaml files")
     _allow_outside(val)

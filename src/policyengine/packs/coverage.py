@@ -149,19 +149,19 @@ def render_numbers(numbers: list[SectionNumbers], lost: int) -> list[str]:
     return out
 
 
-def embed(readme: str, table: str) -> str | None:
-    """The README with ``table`` between its markers, or None when it has no markers."""
-    begin = readme.find(README_BEGIN)
-    end = readme.find(README_END, begin + 1) if begin >= 0 else -1
+def embed(readme: str, table: str, markers: tuple[str, str] = (README_BEGIN, README_END)) -> str | None:
+    """The document with ``table`` between its markers, or None when it has no markers."""
+    begin = readme.find(markers[0])
+    end = readme.find(markers[1], begin + 1) if begin >= 0 else -1
     if begin < 0 or end < 0:
         return None
-    return readme[: begin + len(README_BEGIN)] + "\n\n" + table.rstrip("\n") + "\n\n" + readme[end:]
+    return readme[: begin + len(markers[0])] + "\n\n" + table.rstrip("\n") + "\n\n" + readme[end:]
 
 
-def embedded(readme: str) -> str | None:
-    """The table between a README's markers, as :func:`embed` wrote it (None: no markers)."""
-    begin = readme.find(README_BEGIN)
-    end = readme.find(README_END, begin + 1) if begin >= 0 else -1
+def embedded(readme: str, markers: tuple[str, str] = (README_BEGIN, README_END)) -> str | None:
+    """The table between a document's markers, as :func:`embed` wrote it (None: no markers)."""
+    begin = readme.find(markers[0])
+    end = readme.find(markers[1], begin + 1) if begin >= 0 else -1
     if begin < 0 or end < 0:
         return None
-    return readme[begin + len(README_BEGIN) : end].removeprefix("\n\n").rstrip("\n")
+    return readme[begin + len(markers[0]) : end].removeprefix("\n\n").rstrip("\n")

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from ..models.values import bounded
+from .matrix_tag import MatrixTag
 from .sections import Section
 
 ID_RE = r"^[a-z][a-z0-9_]*$"
@@ -159,6 +160,7 @@ class Parameter(_Strict):
     unit: str | None = Field(default=None, description="yuan, m2, people, ratio, days, ...")
     description: BiText | None = None
     values: dict[date, ParamValue] = Field(min_length=1)
+    matrix: MatrixTag | None = Field(default=None, description="Its row in the policy matrix")
 
     @model_validator(mode="after")
     def _same_kind(self) -> Parameter:
