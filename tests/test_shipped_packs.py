@@ -30,6 +30,19 @@ EXAMPLES = [
     ("hunan_assessment", "project.yaml", date(2023, 1, 15)),
     ("haining", "station.yaml", date(2023, 6, 30)),
     ("haining", "project.yaml", date(2023, 6, 30)),
+    ("hubei", "township_station.yaml", date(2022, 10, 1)),
+    ("hubei_jingshan", "funding.yaml", date(2022, 12, 31)),
+    ("hubei_jingshan", "township_station.yaml", date(2022, 10, 1)),
+    ("xizang", "township_station.yaml", date(2022, 10, 1)),
+    ("xizang", "funding.yaml", date(2022, 12, 31)),
+    ("xinjiang", "township_station.yaml", date(2022, 10, 1)),
+    ("xinjiang", "funding.yaml", date(2022, 12, 31)),
+    ("heilongjiang", "funding.yaml", date(2022, 12, 31)),
+    ("heilongjiang", "township_station.yaml", date(2022, 12, 31)),
+    ("guizhou", "township_station.yaml", date(2022, 10, 1)),
+    ("guizhou", "project.yaml", date(2022, 12, 31)),
+    ("shaanxi_baishui", "county_centre.yaml", date(2023, 6, 30)),
+    ("shaanxi_baishui", "township_station.yaml", date(2023, 6, 30)),
 ]
 
 
@@ -51,6 +64,13 @@ def test_the_expected_packs_are_installed() -> None:
         "fujian",
         "haining",
         "chengdu",
+        "hubei",
+        "hubei_jingshan",
+        "xizang",
+        "xinjiang",
+        "heilongjiang",
+        "guizhou",
+        "shaanxi_baishui",
     }
 
 

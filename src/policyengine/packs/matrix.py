@@ -12,7 +12,9 @@ from datetime import date
 from typing import Any
 
 from .._format import MONEY, PERCENT, format_value
-from ..models.codes import FundKind
+from ..models.codes import FundKind, StaffPost
+from ..models.components import ServiceDomain
+from ..models.subjects import StationLevel
 from .matrix_tag import BASES, READINGS, ROWS
 from .runtime import Pack
 
@@ -34,6 +36,21 @@ class Cell:
         return dict(self.__dict__)
 
 
+#: Coded values a matrix list may hold, the first type that knows a code labels it.
+_CHOICES = (StationLevel, ServiceDomain, FundKind, StaffPost)
+
+
+def _labelled(value: Any) -> Any:
+    """A parameter's list of codes (station levels, service domains, …) by their Chinese labels."""
+    if not isinstance(value, list):
+        return value
+    out = []
+    for v in value:
+        choice = next((c for c in _CHOICES if isinstance(v, str) and v in c.__members__), None)
+        out.append(choice.label(v) if choice else v)
+    return out
+
+
 def basis_label(code: str | None, lang: str = "zh") -> str | None:
     if code is None:
         return None
@@ -45,24 +62,32 @@ def basis_label(code: str | None, lang: str = "zh") -> str | None:
 def build(packs: list[Pack], as_of: date | None) -> dict[str, list[Cell]]:
     """Rows → cells, packs in the order given. ``as_of`` None: each parameter's latest value."""
     rows: dict[str, list[Cell]] = {row: [] for row in ROWS}
+    by_id = {p.id: p for p in packs}
     for pack in packs:
         region = "".join((pack.meta.region or {}).values()) or "—"
         for name, param in pack.parameters.items():
             tag = param.matrix
-            if tag is None:
+            if tag is None or _inherited(pack, name, by_id):
                 continue
             dates = sorted(d for d in param.values if as_of is None or d <= as_of)
             if not dates:
                 continue
             pv = param.values[dates[-1]]
             kind = PERCENT if param.unit == "ratio" else MONEY if param.unit == "yuan" else None
-            value = format_value(pv.value, "zh", kind)
+            value = format_value(_labelled(pv.value), "zh", kind)
             if param.unit in ("m2", "people"):
                 value += "平方米" if param.unit == "m2" else "人"
             reading = READINGS[tag.reading][0] if tag.reading else None
             basis = basis_label(tag.basis)
             cell = Cell(
-                pack.id, region, value, basis, reading, pv.cite.clause, pv.cite.quote, _judged(pack, name)
+                pack.id,
+                region,
+                value,
+                basis,
+                reading,
+                pv.cite.clause,
+                pv.cite.quote,
+                _judged(pack, name, tag.checked_by),
             )
             rows[tag.row].append(cell)
         for mon in pack.monitors:
@@ -82,14 +107,25 @@ def build(packs: list[Pack], as_of: date | None) -> dict[str, list[Cell]]:
     return rows
 
 
+def _inherited(pack: Pack, name: str, by_id: dict[str, Pack]) -> bool:
+    """Whether the parameter is one the pack inherits unchanged from a pack also in the matrix
+    (its row shows it once, under the pack that states it)."""
+    mine = pack.parameters[name]
+    for ancestor in pack.chain[1:]:
+        theirs = by_id[ancestor].parameters.get(name) if ancestor in by_id else None
+        if theirs is not None and theirs.values == mine.values:
+            return True
+    return False
+
+
 #: Severities as the matrix shows them, most binding first.
 SEVERITY_ZH = {"error": "不合规", "warning": "警告", "info": "提示"}
 
 
-def _judged(pack: Pack, name: str) -> str | None:
-    """How the pack's rules that use the parameter judge a record that misses it: the
-    severities, most binding first (None: no rule uses it, the value is only stated)."""
-    found = {r.rule.severity for r in pack.rules if name in r.params_used}
+def _judged(pack: Pack, name: str, checked_by: list[str]) -> str | None:
+    """How the pack's rules that use the parameter (or that its tag names) judge a record that
+    misses it: the severities, most binding first (None: only stated, no rule checks it)."""
+    found = {r.rule.severity for r in pack.rules if name in r.params_used or r.id in checked_by}
     return "、".join(SEVERITY_ZH[s] for s in SEVERITY_ZH if s in found) or None
 
 

@@ -70,3 +70,8 @@ class MatrixTag(BaseModel):
         "social_assistance_special, or assistance_subsidies, previous_year_assistance_expenditure)",
     )
     reading: Literal["ceiling", "floor", "exact", "set_aside", "channel", "standard"] | None = None
+    checked_by: list[str] = Field(
+        default_factory=list,
+        description="Rules that check what the value states when none of them reads it (the "
+        "elements of a standard each checked by its own rule)",
+    )
