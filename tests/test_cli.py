@@ -167,7 +167,7 @@ def test_english_table(capsys: pytest.CaptureFixture[str]) -> None:
 def test_packs_lists_versions_and_rule_counts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["packs", "--format", "json"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
-    assert rows["lanzhou_2022"]["version"] == "1.1.0" and rows["lanzhou_2022"]["rules"] > 30
+    assert rows["lanzhou_2022"]["version"] == "1.2.0" and rows["lanzhou_2022"]["rules"] > 30
 
 
 def test_pack_show_gives_parameter_values_on_a_date(capsys: pytest.CaptureFixture[str]) -> None:

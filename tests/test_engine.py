@@ -64,7 +64,7 @@ def test_report_json_names_pack_version_hash_and_date(lanzhou: Engine, lanzhou_e
     assert data["schema"] == "policyengine.report/2"
     assert data["as_of"] == "2023-09-28"
     [pack] = data["packs"]
-    assert pack["id"] == "lanzhou_2022" and pack["version"] == "1.1.0"
+    assert pack["id"] == "lanzhou_2022" and pack["version"] == "1.2.0"
     assert pack["content_hash"].startswith("sha256:") and len(pack["content_hash"]) == 71
     assert data["subject"] == {
         "kind": "project",

@@ -121,3 +121,22 @@ def test_the_cli_prints_json_and_markdown_for_chosen_packs() -> None:
     assert {c["pack"] for c in data["rows"]["funding_share"]} == {"sichuan", "hunan"}
     md = subprocess.run(run, capture_output=True, text=True)
     assert md.returncode == 0 and "## 社会救助资金用于社工服务的比例" in md.stdout
+
+
+def test_a_pack_shows_what_it_states_not_what_it_inherits_unchanged() -> None:
+    packs = [load_pack(ROOT / "packs" / p) for p in ("hunan", "hunan_assessment", "hubei", "hubei_jingshan")]
+    rows = build(packs, None)
+    assert {c.pack for c in rows["monitoring"]} == {"hunan"}  # hunan_assessment inherits them
+    assert [c.pack for c in rows["standard"]] == ["hubei"]
+    assert [c.pack for c in rows["funding_share"] if c.pack.startswith("hubei")] == ["hubei_jingshan"]
+    alone = build([load_pack(ROOT / "packs" / "hunan_assessment")], None)  # no parent listed: shown
+    assert {c.pack for c in alone["monitoring"]} == {"hunan_assessment"}
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_every_rule_a_matrix_tag_names_is_a_rule_of_the_pack(pack_id: str) -> None:
+    pack = load_pack(ROOT / "packs" / pack_id)
+    rules = {r.id for r in pack.rules}
+    for name, param in pack.parameters.items():
+        if param.matrix is not None:
+            assert set(param.matrix.checked_by) <= rules, (name, set(param.matrix.checked_by) - rules)

@@ -92,6 +92,7 @@ SOURCE_TEXT = """\
 按照“有场地、有人员”的标准,每站配备2名以上社工。
 经费按3%比例列支,省级安排资金万元。
 共建成社工站28个,覆盖率65.1%。
+联系电话:028-35038743
 乙省
 每站6名社工。
 """
@@ -140,8 +141,9 @@ def test_figures_in_the_section_that_no_quote_covers_are_listed_with_their_line(
         tmp_path, "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 比例的含义不明"
     )
     [row] = figures(d, sources)
-    assert row.lines == (2, 5) and row.figures == 4  # 2, 3%, 28, 65.1%; 乙省's 6 is outside
-    assert [(u.line, u.number) for u in row.uncited] == [(5, "28"), (5, "65.1%")]
+    assert row.lines == (2, 6) and row.figures == 6  # 2, 3%, 28, 65.1%, 028, 35038743; not 乙省's 6
+    uncited = [(u.line, u.number) for u in row.uncited]
+    assert uncited == [(5, "28"), (5, "65.1%"), (6, "028"), (6, "35038743")]
     assert "共建成社工站28个" in row.uncited[0].context
 
 
@@ -151,14 +153,15 @@ def test_a_quote_covers_its_figures_and_lost_ones_are_marked(tmp_path: Path) -> 
         "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 比例的含义不明\n"
         "  - cite: {clause: 二, quote: 省级安排资金万元}\n    reason: 金额在采集时丢失\n"
         "    capture_loss: true\n"
-        '  - cite: {clause: 三, quote: "共建成社工站28个,覆盖率65.1%"}\n    reason: 全省汇总数字',
+        '  - cite: {clause: 三, quote: "共建成社工站28个,覆盖率65.1%"}\n    reason: 全省汇总数字\n'
+        '  - cite: {clause: 四, quote: "联系电话:028-35038743"}\n    reason: 联系方式',  # ends its line
     )
     [row] = figures(d, sources)
-    assert row.uncited == [] and row.figures == 4
+    assert row.uncited == [] and row.figures == 6 and row.lost == 1
     pack = load_pack(d)
     text = render_markdown(pack, coverage(pack), [row])
     assert "〔采集缺失〕金额在采集时丢失" in text
-    assert "4 个数字,全部见于引文" in text and "另有 1 处数字在网页采集时丢失" in text
+    assert "6 个数字,全部见于引文" in text and "另有 1 段原文中的数字在网页采集时丢失" in text
 
 
 @pytest.mark.parametrize(
@@ -166,7 +169,7 @@ def test_a_quote_covers_its_figures_and_lost_ones_are_marked(tmp_path: Path) -> 
     [
         ("{from: 丙省, to: 乙省}", "no line reads “丙省”"),
         ("{from: 乙省, to: 甲省}", "no line after “乙省” reads “甲省”"),
-        ('{lines: "3-40"}', "not within the file's 7 lines"),
+        ('{lines: "3-40"}', "not within the file's 8 lines"),
     ],
     ids=["no-from-line", "to-before-from", "lines-past-the-end"],
 )
@@ -182,7 +185,7 @@ def test_the_cli_writes_the_readme_between_its_markers_and_exits_1_on_uncited_fi
     d, sources = numbers_pack(tmp_path, "  - cite: {clause: 二, quote: 经费按3%比例列支}\n    reason: 不明")
     run = [sys.executable, "-m", "policyengine.cli", "pack", "coverage", str(d), "--sources", str(sources)]
     out = subprocess.run(run, capture_output=True, text=True)
-    assert out.returncode == 1 and "第5行 **28**" in out.stdout
+    assert out.returncode == 1 and "第5行 **28**" in out.stdout and "第6行 **35038743**" in out.stdout
     wrote = subprocess.run([*run, "--readme"], capture_output=True, text=True)
     assert wrote.returncode == 0, wrote.stderr
     readme = (d / "README.md").read_text(encoding="utf-8")

@@ -120,11 +120,11 @@ def render_markdown(
         f"{s['parameter']} with a value only.",
     ]
     if numbers is not None:
-        lines += render_numbers(numbers, sum(n["capture_loss"] for r in rows for n in r.not_checked))
+        lines += render_numbers(numbers)
     return "\n".join(lines) + "\n"
 
 
-def render_numbers(numbers: list[SectionNumbers], lost: int) -> list[str]:
+def render_numbers(numbers: list[SectionNumbers]) -> list[str]:
     """Markdown lines: each section's line range and its uncited figures (zh, then en)."""
     out = ["", "原文数字核对(本包所覆盖的原文部分中,每个数字都应出现在某条引文中):", ""]
     for n in numbers:
@@ -136,15 +136,16 @@ def render_numbers(numbers: list[SectionNumbers], lost: int) -> list[str]:
             out += [f"  - 第{u.line}行 **{u.number}**:“…{u.context}…”" for u in n.uncited]
         else:
             out.append(f"- {n.source}({where}):{n.figures} 个数字,全部见于引文")
+    lost = sum(n.lost for n in numbers)
     if lost:
-        out.append(f"- 另有 {lost} 处数字在网页采集时丢失,见上表“〔采集缺失〕”,不予推测")
+        out.append(f"- 另有 {lost} 段原文中的数字在网页采集时丢失,见上表“〔采集缺失〕”,不予推测")
     uncited = sum(len(n.uncited) for n in numbers)
     unread = sum(1 for n in numbers if n.problem)
     out += [
         "",
         f"Figures: {sum(n.figures for n in numbers)} in the covered sections, {uncited} uncited"
         + (f", {unread} section(s) not checked" if unread else "")
-        + (f"; {lost} figure(s) lost in the web capture are listed as such." if lost else "."),
+        + (f"; {lost} passage(s) whose figures the web capture lost are listed as such." if lost else "."),
     ]
     return out
 

@@ -91,6 +91,8 @@ def build(packs: list[Pack], as_of: date | None) -> dict[str, list[Cell]]:
             )
             rows[tag.row].append(cell)
         for mon in pack.monitors:
+            if any(mon.spec in [m.spec for m in by_id[a].monitors] for a in pack.chain[1:] if a in by_id):
+                continue  # inherited unchanged: shown under the pack that states it
             cite = mon.spec.cite
             rows["monitoring"].append(
                 Cell(
@@ -150,7 +152,7 @@ def render_markdown(rows: dict[str, list[Cell]], as_of: date | None) -> str:
                 f"| {judged} | {c.clause} | {quote} |"
             )
         out.append("")
-    filled = [(row, len(cells)) for row, cells in rows.items() if cells]
+    filled = [(row, len({c.pack for c in cells})) for row, cells in rows.items() if cells]
     out.append(
         "Policy matrix: "
         + "; ".join(f"{ROWS[row][1]} ({n} pack{'s' if n > 1 else ''})" for row, n in filled)

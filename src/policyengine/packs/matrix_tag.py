@@ -26,7 +26,7 @@ ROWS: dict[str, tuple[str, str]] = {
     "standard": ("建站标准(有……)", "The station standard (有…)"),
     "service_fields": ("服务领域", "Service fields"),
     "system_levels": ("服务体系层级", "Levels of the service system"),
-    "monitoring": ("监测周期", "Monitoring cycles"),
+    "monitoring": ("监测:周期与时限", "Monitors: cycles and deadlines"),
 }
 
 #: How a figure binds: code → (zh, en).

@@ -47,6 +47,9 @@ class SectionNumbers:
     problem: str | None = None  # why the section could not be read (no file, no section, ...)
     figures: int = 0
     uncited: list[Uncited] = field(default_factory=list)
+    #: passages of the section the pack's own ``not_checked`` marks ``capture_loss`` (a figure
+    #: lost in the web capture cannot be found by looking for digits)
+    lost: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class SectionNumbers:
             "problem": self.problem,
             "figures": self.figures,
             "uncited": [u.to_dict() for u in self.uncited],
+            "capture_loss_passages": self.lost,
         }
 
 
@@ -75,8 +79,10 @@ def uncited_numbers(directory: Path, resolve: Resolver, texts: SourceTexts) -> l
             loaded[found[0].file] = text
             spans.setdefault(found[0].file, []).extend(_quote_spans(q.cite.quote, text))
     out: list[SectionNumbers] = []
+    mine = merged.chain[0].model.not_checked
     for source in own:
         row = SectionNumbers(source.id, source.file)
+        row.lost = sum(1 for nc in mine if nc.capture_loss and (nc.cite.source or own[0].id) == source.id)
         out.append(row)
         if source.file is None:
             row.problem = "no captured file"
@@ -118,7 +124,8 @@ def _scan(row: SectionNumbers, raw: str, lines: tuple[int, int], spans: list[tup
     begin, end = offsets[first - 1], offsets[min(last, len(offsets) - 1)]
     for m in NUMBER.finditer(raw, begin, end):
         row.figures += 1
-        a, b = m.start(), m.start() + len(m.group().rstrip("%％ "))
+        a = m.start()
+        b = a + len(m.group().rstrip().rstrip("%％").rstrip())  # the digits, not the space after
         if any(s <= a and b <= e for s, e in spans):
             continue
         number = raw.count("\n", 0, a) + 1
