@@ -251,7 +251,7 @@ def test_a_row_without_its_period_is_unknown_and_so_is_a_row_sharing_its_worker(
         ["P1:period.start"],
         ["P1"],
     )
-    assert p2["message"]["zh"] == "无法判断:缺少 P1 的 period.start"
+    assert p2["message"]["zh"] == "无法判断:缺少 P1 的 项目周期/开始日期"
     assert p3 is not None and (p3["outcome"], p3["missing"]) == ("unknown", ["staff[1].id"])
 
 
@@ -308,7 +308,7 @@ def test_a_project_without_staff_and_a_station_are_not_applicable(tmp_path: Path
     assert outcome(found, "P1") == outcome(found, "ST1") == "not_applicable"
     assert outcome(found, "P2") == "pass"  # the station's staff are not project staff
     p1 = found["P1"]
-    assert p1 is not None and p1["message"]["zh"] == "不适用:记录的 staff 为空"
+    assert p1 is not None and p1["message"]["zh"] == "不适用:记录的项目社工为空"
     p1_missing_list = run_batch(
         tmp_path / "b", [{**project("P1", "2023-01-01", "2023-12-31"), "staff": None}]
     )

@@ -70,7 +70,7 @@ def test_the_haining_subsidy_message_shows_percent_and_amounts() -> None:
     )
 
 
-def _failing_messages() -> list[tuple[str, str, str]]:
+def _failing_messages(outcomes: tuple[str, ...] = ("fail",)) -> list[tuple[str, str, str]]:
     out = []
     for d in sorted((ROOT / "packs").iterdir()):
         if not (d / "pack.yaml").exists():
@@ -83,7 +83,7 @@ def _failing_messages() -> list[tuple[str, str, str]]:
                     continue
                 report = engine.evaluate(case.record, as_of=case.as_of)
                 out += [
-                    (d.name, f.rule, f.message["zh"]) for f in report.findings if f.outcome.value == "fail"
+                    (d.name, f.rule, f.message["zh"]) for f in report.findings if f.outcome.value in outcomes
                 ]
     return out
 
@@ -126,3 +126,11 @@ def test_no_shipped_zh_message_shows_a_raw_english_code() -> None:
         if word in codes or "_" in word
     ]
     assert raw == [], raw
+
+
+def test_unknown_and_not_applicable_messages_name_fields_by_their_chinese_titles() -> None:
+    messages = _failing_messages(("unknown", "not_applicable"))
+    unknown = [m for m in messages if m[2].startswith("无法判断")]
+    assert len(unknown) > 50 and any("项目社工/职业水平证书" in m[2] for m in unknown)
+    raw = [m for m in messages if re.search(r"[a-z_]+(\[\d*\])?\.[a-z_]|==|[a-z]+_[a-z]+", m[2])]
+    assert raw == [], raw[:5]

@@ -40,6 +40,7 @@ from ..evaluate.report import Finding, Report
 from ..evaluate.scope import scope_of
 from ..models import validate_record
 from ..models.base import Subject
+from ..models.introspect import titled_path
 from ..outcomes import Outcome
 from ..packs.correlations import CompiledCorrelation
 from ..packs.runtime import Pack
@@ -71,6 +72,8 @@ class Collected:
     count: int | None = 0
     #: the list field, as a message names it
     items: str = ""
+    #: the record's model, to name fields by their Chinese titles
+    model: type[Subject] | None = None
 
 
 def identity(subject: Subject, row: InputRow) -> str:
@@ -97,7 +100,7 @@ def collect_no_overlap(corr: CompiledCorrelation, subject: Subject, record: str)
     """Each keyed item's stint (see the module's docstring)."""
     spec = corr.spec
     assert isinstance(spec, NoOverlapCorrelation)
-    out = Collected(items=spec.items)
+    out = Collected(items=spec.items, model=type(subject))
     items = _get(subject, spec.items)
     if items is None:
         out.count = None
@@ -182,7 +185,14 @@ def judge_no_overlap(
         related = tuple(dict.fromkeys(other for _, other, _, _ in conflicts))
         return _finding(corr, Outcome.FAIL, _conflict_message(corr, record, list(conflicts)), related=related)
     if own.missing or unplaced:
-        zh = [*own.missing, *(f"{r} 的 {lacks}" for r, lacks in unplaced)]
+
+        def title(path: str) -> str:
+            return titled_path(own.model, path) if own.model is not None else path
+
+        zh = [
+            *map(title, own.missing),
+            *(f"{r} 的 {'、'.join(map(title, lacks.split(', ')))}" for r, lacks in unplaced),
+        ]
         en = [*own.missing, *(f"{lacks} of {r}" for r, lacks in unplaced)]
         message = {"zh": f"无法判断:缺少 {'、'.join(zh)}", "en": f"cannot decide: missing {', '.join(en)}"}
         missing = (*own.missing, *(f"{r}:{lacks}" for r, lacks in unplaced))
@@ -300,7 +310,7 @@ class CorrelationIndex:
         own = kind.collect(corr, subject, record)
         if own.count == 0:
             message = {
-                "zh": f"不适用:记录的 {own.items} 为空",
+                "zh": f"不适用:记录的{titled_path(type(subject), own.items)}为空",
                 "en": f"not applicable: the record's {own.items} is empty",
             }
             return _finding(corr, Outcome.NOT_APPLICABLE, message)

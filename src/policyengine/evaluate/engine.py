@@ -11,6 +11,7 @@ from ..errors import EvaluationError, EvaluationLimitError, PackError, Problem
 from ..lang.runtime import DEFAULT_MAX_STEPS, MISSING, Ctx
 from ..models import validate_record
 from ..models.base import Subject
+from ..models.introspect import titled_path
 from ..outcomes import Outcome
 from ..packs.runtime import CompiledRule, CompiledScorecard, Pack
 from ..plugins import default_subjects, get_registry
@@ -185,7 +186,7 @@ class Engine:
                     rule,
                     Outcome.NOT_APPLICABLE,
                     {
-                        "zh": f"不适用:{rule.when.source}",
+                        "zh": "不适用:记录不满足本条的适用条件",
                         "en": f"not applicable: {rule.when.source}",
                     },
                     trace=tuple(ctx.trace or ()),
@@ -210,7 +211,7 @@ class Engine:
                     cached = rule.cached["na"] = _finding(
                         rule,
                         Outcome.NOT_APPLICABLE,
-                        {"zh": f"不适用:{rule.rule.when}", "en": f"not applicable: {rule.rule.when}"},
+                        {"zh": "不适用:记录不满足本条的适用条件", "en": f"not applicable: {rule.rule.when}"},
                     )
                 return cached
         result = rule.require_fast(ctx)
@@ -226,7 +227,9 @@ class Engine:
 
     def _unknown(self, rule: CompiledRule, ctx: Ctx, applicability: bool = False) -> Finding:
         missing = tuple(dict.fromkeys(ctx.missing))
-        fields = "、".join(missing) or "?"
+        model = self.subjects.get(rule.subject)
+        titled = [titled_path(model, m) for m in missing] if model is not None else list(missing)
+        fields = "、".join(titled) or "所需数据"
         what_zh = "无法判断是否适用" if applicability else "无法判断"
         what_en = "cannot tell whether the rule applies" if applicability else "cannot decide"
         return _finding(

@@ -6,6 +6,7 @@ whether it is a number, a date, a list of staff members, a closed set of codes, 
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -86,3 +87,27 @@ def field_type_info(annotation: Any) -> TypeInfo:
         if issubclass(ann, date):
             return DATE
     return ANY
+
+
+@functools.lru_cache(maxsize=4096)
+def titled_path(model: type[BaseModel], path: str) -> str:
+    """A field path as people read it, by the fields' Chinese titles joined with ``/`` as the
+    spreadsheet headers are (``community.site.area_m2`` → ``试点社区/场地/服务面积(平方米)``,
+    ``staff[].certification`` → ``项目社工/职业水平证书``, ``staff[2].id`` → ``项目社工(第3项)/人员编号``).
+    A step the model does not know
+    (a parameter, a plugin's field) is kept as written."""
+    out: list[str] = []
+    current: type[BaseModel] | None = model
+    for step in path.split("."):
+        name, _, index = step.removesuffix("]").partition("[")
+        fi = current.model_fields.get(name) if current is not None else None
+        if fi is None:
+            out.append(step)
+            current = None
+            continue
+        out.append((fi.title or name) + (f"(第{int(index) + 1}项)" if index.isdigit() else ""))
+        info = field_type_info(fi.annotation)
+        while info.kind == "list" and info.item is not None:
+            info = info.item
+        current = info.model if info.kind == "model" else None
+    return "/".join(out)
