@@ -95,15 +95,26 @@ def strings(value: Any) -> Iterator[str]:
 
 
 def project(i: int, text: str) -> dict[str, Any]:
-    """A Hunan project whose id, name, county and contract indicators (which the message of
-    ``contract.indicators`` quotes) all carry ``text``."""
+    """A Hunan project whose id, name and county carry ``text`` (its agreement's indicators are
+    coded: text cannot reach them)."""
     return {
         "kind": "project",
         "id": f"{text[:200]}#{i}",
         "name": text,
         "region": {"province": "湖南省", "county": text[:200]},
         "period": {"start": "2022-01-01", "end": "2023-12-31"},
-        "contract": {"service_categories": 4, "service_items": 21, "indicators": [text]},
+        "contract": {"service_categories": 4, "service_items": 21, "indicators": ["content"]},
+    }
+
+
+def lanzhou_project(text: str) -> dict[str, Any]:
+    """A Lanzhou project in a district named ``text``, which the message of
+    ``area.pilot_district`` quotes."""
+    return {
+        "kind": "project",
+        "id": "LZ-1",
+        "name": text,
+        "region": {"province": "甘肃省", "city": "兰州市", "county": text[:200]},
     }
 
 
@@ -137,7 +148,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     rows.append({"kind": "project", "id": "=surrogate", "name": SURROGATE})
     # json.dumps writes ASCII: the surrogate goes in as the JSON escape \ud800
     (d / "mixed.jsonl").write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
-    outs = ["-o", "r.xlsx", "-o", "r.csv", "-o", "r.jsonl", "-o", "r.html", "-o", "r.xml"]
+    outs = ["-o", "r.xlsx", "-o", "r.csv", "-o", "r.jsonl", "-o", "r.html", "-o", "r.xml", "-o", "r.docx"]
     for name, args in {
         "csv": ["-p", "sichuan", "../stations.csv", "--kind", "station", "--sheet", "staff=../staff.csv"],
         "jsonl": ["-p", "sichuan", "-p", "hunan", "../mixed.jsonl"],
@@ -231,6 +242,17 @@ def test_junit_and_html_parse_and_hold_no_illegal_character(batch: dict[str, Pat
     assert 'id="replaced"' in html  # the page says what it replaced
 
 
+@pytest.mark.parametrize("run_name", RUNS)
+def test_the_docx_report_holds_the_text_as_text(batch: dict[str, Path], run_name: str) -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document(str(batch[run_name] / "r.docx"))  # python-docx refuses illegal XML
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "=1+1#0" in cells and "<script>alert(1)</script>" in cells  # as written, not run
+    assert not any(XML_ILLEGAL.search(c) for c in cells)
+    console = (batch[run_name] / "console.txt").read_text(encoding="utf-8")
+    assert "replaced with U+FFFD" in console.split("已写入 r.docx")[1]  # said, per file
+
+
 def test_jsonl_gives_back_the_exact_strings(batch: dict[str, Path]) -> None:
     raw = (batch["jsonl"] / "r.jsonl").read_bytes()
     text = raw.decode("utf-8")  # strict
@@ -262,6 +284,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = " ".join(HOSTILE[:-1])
     (d / "project.json").write_text(json.dumps(project(0, text)), encoding="utf-8")
     (d / "station.json").write_text(json.dumps(station(0, text)), encoding="utf-8")
+    (d / "lanzhou.json").write_text(json.dumps(lanzhou_project(text)), encoding="utf-8")
     (d / "unknown_field.json").write_text(
         json.dumps({**station(0, "x"), "\x1b[2Jfield\x9b": 1}), encoding="utf-8"
     )
@@ -275,6 +298,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("hunan", "project.json", "markdown"),
         ("hunan", "project.json", "json"),
         ("sichuan", "station.json", "table"),
+        ("lanzhou_2022", "lanzhou.json", "json"),
     ],
 )
 def test_evaluate_prints_data_as_text(records: Path, fmt: str, pack: str, record: str) -> None:
@@ -285,9 +309,9 @@ def test_evaluate_prints_data_as_text(records: Path, fmt: str, pack: str, record
         report = json.loads(out)
         original = json.loads((records / record).read_text(encoding="utf-8"))
         assert report["subject"]["name"] == original["name"]
-        if pack == "hunan":
-            [msg] = [f["message"]["zh"] for f in report["findings"] if f["rule"] == "contract.indicators"]
-            assert original["name"] in msg
+        if pack == "lanzhou_2022":  # a message quoting the record's text quotes it exactly
+            [msg] = [f["message"]["zh"] for f in report["findings"] if f["rule"] == "area.pilot_district"]
+            assert original["region"]["county"] in msg
     else:  # the subject's name heads the output (wrapped, perhaps)
         for text in VISIBLE:
             assert squeezed(text) in squeezed(out), text
@@ -301,12 +325,13 @@ def test_an_error_quoting_the_input_reaches_no_terminal_raw(records: Path) -> No
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
 def test_compare_prints_data_as_text(records: Path, fmt: str) -> None:
-    args = ["compare", "-p", "hunan", "-p", "sichuan", "project.json", "--as-of", "2022-12-31"]
+    # the Lanzhou pack's area.pilot_district message quotes the record's district, hostile text
+    args = ["compare", "-p", "lanzhou_2022", "-p", "sichuan", "lanzhou.json", "--as-of", "2022-12-31"]
     result = run(*args, "--format", fmt, cwd=records)
     out = terminal(result)
     if fmt == "json":
         data = json.loads(out)
-        original = json.loads((records / "project.json").read_text(encoding="utf-8"))
+        original = json.loads((records / "lanzhou.json").read_text(encoding="utf-8"))
         assert data["subject"]["name"] == original["name"]
     else:
         assert squeezed("[link=http://x]a[/link] [/x] [bold]") in squeezed(out)

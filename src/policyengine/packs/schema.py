@@ -71,6 +71,17 @@ class Cite(_Strict):
 CiteField = Annotated[Cite, BeforeValidator(_cite, json_schema_input_type=str | Cite)]
 
 
+def _quote_required(whose: str) -> Any:
+    """A validator: the ``cite`` of a rule, monitor or batch check must quote the source."""
+
+    def check(cls: type, v: Cite) -> Cite:
+        if not v.quote:
+            raise ValueError(f"{whose} cite needs a `quote` of the source text")
+        return v
+
+    return field_validator("cite")(check)
+
+
 class Source(_Strict):
     """A policy document the pack encodes."""
 
@@ -193,12 +204,7 @@ class Rule(_Strict):
     message: BiText = Field(description="Shown when the rule fails; {expr} shows a value")
     note: str | None = None
 
-    @field_validator("cite")
-    @classmethod
-    def _quote_required(cls, v: Cite) -> Cite:
-        if not v.quote:
-            raise ValueError("a rule's cite needs a `quote` of the source text")
-        return v
+    _quote = _quote_required("a rule's")
 
 
 class NotChecked(_Strict):
@@ -307,12 +313,7 @@ class Monitor(_Strict):
     message: BiText
     note: str | None = None
 
-    @field_validator("cite")
-    @classmethod
-    def _quote_required(cls, v: Cite) -> Cite:
-        if not v.quote:
-            raise ValueError("a monitor's cite needs a `quote` of the source text")
-        return v
+    _quote = _quote_required("a monitor's")
 
 
 class MonitorEntry(Monitor):
@@ -339,12 +340,7 @@ class Correlation(_Strict):
     message: BiText = Field(description="Shown for each conflict; {key} {other} {overlap} ...")
     note: str | None = None
 
-    @field_validator("cite")
-    @classmethod
-    def _quote_required(cls, v: Cite) -> Cite:
-        if not v.quote:
-            raise ValueError("a correlation's cite needs a `quote` of the source text")
-        return v
+    _quote = _quote_required("a correlation's")
 
 
 class CorrelationEntry(Correlation):
