@@ -414,16 +414,29 @@ def write_book(book: list[tuple[str, list[list[Any]]]]) -> bytes:
     wb.remove(wb.active)
     used: set[str] = set()
     for title, rows in book:
-        clean = "".join(ch for ch in title if ch not in "[]:*?/\\" and ch.isprintable())[:28] or "S"
+        clean = (
+            _writable("".join(ch for ch in title if ch not in "[]:*?/\\" and ch.isprintable()))[:28] or "S"
+        )
         while clean.lower() in used:
             clean += "_"
         used.add(clean.lower())
         ws = wb.create_sheet(clean)
         for row in rows:
-            ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+            ws.append([_writable(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return _fixed_times(buf.getvalue())
+
+
+def _writable(text: str) -> str:
+    """Only characters an XML file can hold (no lone surrogates, no U+FFFE): openpyxl refuses
+    the others when lxml is installed, and writes a file nothing can read when it is not."""
+    return "".join(ch for ch in text if _xml_char(ord(ch)))
+
+
+def _xml_char(c: int) -> bool:
+    """XML 1.0's Char: tab, new lines, and the rest but surrogates and U+FFFE/U+FFFF."""
+    return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or c >= 0x10000
 
 
 def _fixed_times(data: bytes) -> bytes:
@@ -489,8 +502,10 @@ def _lines_seen(case: Case) -> tuple[int, int]:
             lines[0] = lines[0][3:]
         n = sum(1 for line in lines if line.strip())
         return n, n
-    if case.target == "csv":  # each row starts on its own line, after the header's
-        return 0, max(0, len(data.split(b"\n")) - 1)
+    if case.target == "csv":  # each row starts on its own line, after the header's; a
+        # second table's rows that no record takes are rows of the outputs too
+        seconds = sum(max(0, len(case.files[f].split(b"\n")) - 1) for f in case.sheets.values())
+        return 0, max(0, len(data.split(b"\n")) - 1) + seconds
     return 0, 10**9
 
 

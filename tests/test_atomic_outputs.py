@@ -78,6 +78,17 @@ def _start(d: Path, jobs: int) -> subprocess.Popen[bytes]:
     )
 
 
+def _wait_for_partials(d: Path, proc: subprocess.Popen[bytes], wait: float = 120) -> None:
+    """Until the run has opened its outputs (their partial files exist): loading the packs
+    takes seconds on a loaded machine, and a signal before that tests nothing about outputs."""
+    end = time.monotonic() + wait
+    while time.monotonic() < end and proc.poll() is None:
+        if any(".partial-" in p.name for p in d.iterdir()):
+            return
+        time.sleep(0.05)
+    pytest.fail("the run never opened its outputs")
+
+
 def _group_gone(pgid: int, wait: float = 10) -> bool:
     end = time.monotonic() + wait
     while time.monotonic() < end:
@@ -109,7 +120,8 @@ def test_a_stopped_run_keeps_the_previous_outputs_and_leaves_nothing_behind(
 ) -> None:
     previous = _previous(big)
     proc = _start(big, jobs)
-    time.sleep(random.Random(f"{jobs}{sig}").uniform(1.5, 4.0))  # part-way through the rows
+    _wait_for_partials(big, proc)
+    time.sleep(random.Random(f"{jobs}{sig}").uniform(0.0, 1.5))  # part-way through the rows
     assert proc.poll() is None, "the run ended before it could be stopped"
     os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)
     try:
@@ -129,7 +141,8 @@ def test_a_stopped_run_keeps_the_previous_outputs_and_leaves_nothing_behind(
 def test_a_killed_run_never_leaves_a_partial_file_under_the_output_name(big: Path) -> None:
     previous = _previous(big)
     proc = _start(big, 2)
-    time.sleep(2.5)
+    _wait_for_partials(big, proc)
+    time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     _complete_or_previous(big, previous)

@@ -128,13 +128,15 @@ def test_only_lists_and_counts_read_none_other_fields_as_before(tmp_path: Path) 
     headers.append("服务面积(平方米)")
     rows = [["S1", "无", "无", "无", "无", "无"], ["S2", "-", "-", "-", "-", "-"]]
     first, second = read(write_csv(tmp_path / "s.csv", rows, headers))
-    assert first.record == {
-        "id": "S1",
-        "site": {"address": "无", "office_space": False, "area_m2": "无"},
-        "annual_funding": "无",  # an amount is never 0 because a cell says 无: the model refuses it
-        "operator": {"rating": {"year": "无"}},  # a year is counted in whole numbers but is no count
-    }
-    assert second.record == {"id": "S2"}  # a dash in a scalar field is a missing value, as before
+    # an amount, an area and a year are never 0 because a cell says 无 (a year is counted in
+    # whole numbers but is no count): each cell is refused, noted, and its field left missing
+    assert first.record == {"id": "S1", "site": {"address": "无", "office_space": False}}
+    assert [n.field for n in first.notes] == [
+        "年度运营经费(元)",
+        "运营机构/评估等级/评定年份",
+        "服务面积(平方米)",
+    ]
+    assert second.record == {"id": "S2"} and not second.notes  # a dash in a scalar field is a missing value
 
 
 # -- end to end: `policyengine assess` -------------------------------------------------------

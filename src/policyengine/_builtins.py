@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 
 from . import compare
 from .batch.writers.csv_writer import CsvWriter
+from .batch.writers.docx_writer import DocxWriter
 from .batch.writers.html import HtmlWriter
 from .batch.writers.jsonl import JsonlWriter
 from .batch.writers.junit import JunitWriter
+from .batch.writers.pdf import PdfWriter
 from .batch.writers.xlsx import XlsxWriter
 from .evaluate.render import render_json, render_markdown, render_table
 from .hookspecs import Formatter, ResultFormatter, WriterFactory, hookimpl
@@ -64,4 +66,6 @@ def policyengine_batch_writers() -> Mapping[str, WriterFactory]:
         ".jsonl": JsonlWriter,
         ".html": HtmlWriter,
         ".xml": JunitWriter,  # JUnit XML
+        ".pdf": PdfWriter,  # the HTML report printed by headless Chromium
+        ".docx": DocxWriter,
     }

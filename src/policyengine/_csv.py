@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import Location, Problem, RecordError
 
@@ -35,11 +35,13 @@ csv.field_size_limit(min(MAX_FIELD, sys.maxsize))
 
 @dataclass(frozen=True)
 class BadRecord:
-    """A record that could not be read, at ``line``, and why (zh and en)."""
+    """A record that could not be read, at ``line``, and why (zh and en); ``cells`` holds
+    what was read of it, when anything was (a spreadsheet row with a lost formula result)."""
 
     line: int
     zh: str
     en: str
+    cells: tuple[Any, ...] | None = None
 
 
 #: One CSV record: the line it starts on, and its cells or why it could not be read.

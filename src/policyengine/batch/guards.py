@@ -64,6 +64,65 @@ def has_formulas(path: Path) -> bool:
     return False
 
 
+def lost_formulas(path: Path) -> dict[str, dict[int, list[int]]]:
+    """An XLSX's formulas whose result the file does not keep: sheet name → row → columns
+    (1-based). Read from each sheet's XML (a ``<c>`` with ``<f>`` and no ``<v>``), only for
+    a workbook that holds formulas (:func:`has_formulas`); a part that cannot be read is left
+    to the reader, which reports it."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    out: dict[str, dict[int, list[int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name, part in _sheet_parts(z).items():
+                lost: dict[int, list[int]] = {}
+                with z.open(part) as fh:
+                    for _, el in ET.iterparse(fh):
+                        if el.tag != f"{ns}c":
+                            continue
+                        value = el.find(f"{ns}v")
+                        if el.find(f"{ns}f") is not None and (value is None or not value.text):
+                            row, col = _cell_ref(el.get("r", ""))
+                            if row:
+                                lost.setdefault(row, []).append(col)
+                        el.clear()
+                if lost:
+                    out[name] = lost
+    except Exception:  # damaged: the reader reports it
+        return out
+    return out
+
+
+def _sheet_parts(z: Any) -> dict[str, str]:
+    """Sheet name → its XML part in an XLSX (from workbook.xml and its relationships)."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ET.fromstring(z.read("xl/workbook.xml"))
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(f"{rel_ns}id"), "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    """``B3`` → (3, 2); (0, 0) when it is not a reference."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not letters.isalpha() or not digits:
+        return 0, 0
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits), col
+
+
 def json_line(raw: bytes) -> tuple[Any, str | None]:
     """One JSON Lines line: the value, or why it is not one (never an exception)."""
     try:

@@ -1,48 +1,58 @@
-"""Batch inputs: XLSX (with second sheets), CSV and JSON Lines, read row by row.
+"""Batch inputs: spreadsheets (.xlsx .xls .ods, WPS .et; with second sheets), CSV and JSON
+Lines, read row by row, as ledgers come.
 
 Every row comes out as an :class:`~policyengine.batch.rows.InputRow` that knows its sheet and
-row number as the user sees them (header = row 1), so an error can say "sheet 项目, row 17". A
-row that cannot be read still comes out, with its problems (:class:`InputProblem`), so that no
-input row is ever lost.
+row number as the user sees them, so an error can say "sheet 项目, row 17". A sheet's header
+row is found (the row naming the most fields; ``header_row`` forces one), and what stands
+above it is kept as the ledger's caption (:mod:`.ledger`); 序号 and 备注 columns are left out
+and listed; 合计 and 小计 rows are no records, and their figures are checked against the
+records'. Each cell is read on its own (:mod:`.cells`): one that cannot be read is a note on
+its row, whose other fields are still evaluated. A row that cannot be read at all still comes
+out, with its problems, so that no input row is ever lost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .._csv import MAX_CELL, BadRecord, csv_records
+from .._csv import BadRecord, csv_records
 from ..errors import Location, Problem, RecordError
-from .guards import MAX_COLUMNS, check_zip, has_formulas, json_line
+from .children import ChildStore
+from .guards import json_line
+from .ledger import SheetLayout, Totals
 from .rows import InputProblem, InputRow
-from .tabular import PARENT_KEYS, build_header_map, check_headers, row_to_record
+from .sheets import SheetSource, child_sheet, open_source, read_layout, records_rows
+from .summary import Summary
+from .tabular import build_header_map, split_mapping
 
-INPUT_SUFFIXES = (".xlsx", ".csv", ".jsonl")
-
-
-@dataclass
-class ChildTable:
-    """Rows of a second sheet, grouped by the parent's id."""
-
-    sheet: str
-    field_name: str
-    groups: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
+INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".csv", ".jsonl")
 
 
 class Input:
-    """An opened batch input."""
+    """An opened batch input.
+
+    ``mapping`` is a mapping file's content (:func:`~policyengine.batch.tabular.load_mapping`):
+    its ``表头: field.path`` lines apply to the records sheet, a second sheet's own part to that
+    sheet. ``extra_sheets`` are second tables in CSV files (``{"staff": Path("staff.csv")}``);
+    ``list_sheets`` names a workbook's sheets that hold a list field under another name
+    (``{"社工名册": "staff"}``); ``records_sheet`` chooses the sheet of records (default: the
+    first that is not a second sheet); ``header_row`` forces the records sheet's header row.
+    """
 
     def __init__(
         self,
         path: Path,
         model: type[BaseModel],
-        mapping: dict[str, str | None] | None = None,
+        mapping: dict[str, Any] | None = None,
         extra_sheets: dict[str, Path] | None = None,
+        *,
+        records_sheet: str | None = None,
+        header_row: int | None = None,
+        list_sheets: dict[str, str] | None = None,
     ) -> None:
         self.path = path
         self.model = model
@@ -60,164 +70,76 @@ class Input:
             )
         if not path.is_file():
             raise RecordError([Problem("no such file", Location(str(path)), None, "input")])
-        self.hm = build_header_map(model, mapping) if self.suffix != ".jsonl" else None
-        self.mapping = mapping
-        self.extra_sheets = extra_sheets or {}
-        self.children: list[ChildTable] = []
+        if header_row is not None and header_row < 1:
+            raise RecordError([Problem("--header-row counts from 1", None, None, "usage")])
+        main_mapping, self.sheet_mappings = split_mapping(mapping)
+        self.hm = build_header_map(model, main_mapping) if self.suffix != ".jsonl" else None
+        self.header_row = header_row
+        self.store = ChildStore() if self.suffix != ".jsonl" else None
+        #: (sheet, list field) of each second sheet, by its index in the store
+        self.children: list[tuple[str, str]] = []
+        self._key_headers: list[str] = []  # each second sheet's parent-id header
         #: second-sheet rows that could not be read (reported with the orphans)
         self.bad_child_rows: list[InputProblem] = []
+        #: what the sheets said beyond their records: notes on total rows, ignored columns
+        self.notes: list[str] = []
+        self.ignored: list[str] = []
+        self.caption: list[str] = []
         self.main_sheet = ""
         self.total: int | None = None
-        self._formulas: Any = None
-        self._prepare()
+        self.source: SheetSource | None = None
+        self.layout: SheetLayout | None = None
+        self.totals: Totals | None = None
+        try:
+            self._prepare(records_sheet, extra_sheets or {}, list_sheets or {})
+        except BaseException:
+            self.close()
+            raise
 
     # -- set-up --------------------------------------------------------------------------
 
-    def _prepare(self) -> None:
-        if self.suffix == ".xlsx":
-            self._prepare_xlsx()
-            self._read_header(self._sheet_rows(self._main), self.main_sheet)
-        elif self.suffix == ".csv":
-            self.total = _count_lines(self.path) - 1
-            for name, child_path in self.extra_sheets.items():
-                self._load_child(name, child_path.name, _csv_rows(child_path))
-            self._read_header(_csv_rows(self.path), self.path.name)
-        else:
+    def _prepare(self, records_sheet: str | None, extra: dict[str, Path], lists: dict[str, str]) -> None:
+        if self.suffix == ".jsonl":
             self.total = _count_lines(self.path)
-
-    def _read_header(self, rows: Iterator[tuple[int, Any]], sheet: str) -> None:
-        """Check the main sheet's headers now, before any output is opened."""
-        assert self.hm is not None
-        first = next(rows, None)
-        header = _header_cells(first, sheet)
-        self._columns = (
-            check_headers([str(h) if h is not None else "" for h in header], self.hm, sheet)
-            if header is not None
-            else None
+            return
+        assert self.hm is not None and self.store is not None
+        self.source = open_source(self.path, self.hm, records_sheet, lists)
+        for sheet, field_name in self.source.child_sheets():
+            self._load_child(sheet, field_name, self.source.rows(sheet))
+            self.source.release(sheet)
+        for field_name, child_path in extra.items():
+            self._load_child(child_path.name, field_name, csv_records(child_path))
+        self.main_sheet = self.source.main
+        self.layout, columns, ignored = read_layout(
+            self.source.rows(self.main_sheet), self.hm, self.main_sheet, self.header_row
         )
+        self._columns = columns
+        self.ignored.extend(f"{self.main_sheet}: {h}" for h in ignored)
+        if self.layout is not None:
+            self.caption = list(self.layout.caption)
+        total = self.source.total(self.main_sheet)
+        if total is not None and self.layout is not None:
+            self.total = max(0, total - self.layout.header_row)
 
-    def _prepare_xlsx(self) -> None:
-        try:  # openpyxl (the `assess` extra, slow to import) loads only for XLSX input
-            from openpyxl import load_workbook
-        except ImportError:  # pragma: no cover - the assess extra is missing
-            raise RecordError(
-                [Problem("reading XLSX needs openpyxl", None, "install policyengine[assess]", "input")]
-            ) from None
-        check_zip(self.path)
-        try:
-            self._wb = load_workbook(self.path, read_only=True, data_only=True)
-            # formulas are read beside the values only when the workbook has any
-            self._formulas = load_workbook(self.path, read_only=True) if has_formulas(self.path) else None
-        except Exception as exc:  # zip or XML damage
-            raise RecordError(
-                [
-                    Problem(
-                        f"not a readable XLSX file ({type(exc).__name__})",
-                        Location(str(self.path)),
-                        "save it again from the spreadsheet program",
-                        "input",
-                    )
-                ]
-            ) from None
-        assert self.hm is not None
-        main = None
-        for ws in self._wb.worksheets:
-            if ws.title in self.hm.sheets:
-                ws.reset_dimensions()
-                self._load_child(ws.title, ws.title, self._sheet_rows(ws))
-            elif main is None:
-                main = ws
-        if main is None:
-            raise RecordError(
-                [
-                    Problem(
-                        "the workbook has no sheet of records",
-                        Location(str(self.path)),
-                        "the first sheet that is not a staff-like sheet holds the records",
-                        "input",
-                    )
-                ]
-            )
-        claimed_rows, claimed_cols = main.max_row, main.max_column
-        # a sheet's <dimension> is a claim, not a fact (A1:XFD1048576 in a 2 KB file pads every
-        # row to 16,384 cells): read the cells that are there
-        main.reset_dimensions()
-        self._main = main
-        self.main_sheet = main.title
-        plausible = claimed_rows and claimed_cols and claimed_cols <= MAX_COLUMNS
-        self.total = max(0, claimed_rows - 1) if plausible and claimed_rows else None
-
-    def _sheet_rows(self, ws: Any) -> Iterator[tuple[int, Any]]:
-        """A sheet's rows with their numbers; a formula whose result was never saved (a
-        workbook written by a program, not opened in a spreadsheet since) makes its row a bad
-        one, naming the column: its value would read as empty, and the row could vanish.
-        The sheet's XML is parsed while it is read: damage there stops the run with the row."""
-        values = _guarded(ws.iter_rows(values_only=True), ws.title)
-        if self._formulas is None:
-            yield from enumerate(values, start=1)
+    def _load_child(self, sheet: str, field_name: str, rows: Iterator[tuple[int, Any]]) -> None:
+        assert self.hm is not None and self.store is not None
+        table = len(self.children)
+        self.children.append((sheet, field_name))
+        mapping = self.sheet_mappings.get(sheet) or self.sheet_mappings.get(field_name)
+        for title, (name, _) in self.hm.sheets.items():  # the field's title names it too
+            if name == field_name and mapping is None:
+                mapping = self.sheet_mappings.get(title)
+        loaded = child_sheet(rows, self.hm, sheet, field_name, mapping)
+        self._key_headers.append(loaded.key_header if loaded else "")
+        if loaded is None:
             return
-        other = self._formulas[ws.title]
-        other.reset_dimensions()
-        formulas = _guarded(other.iter_rows(values_only=True), ws.title)
-        for n, cells in enumerate(values, start=1):
-            shown = next(formulas, None) or ()
-            lost = [
-                i + 1
-                for i, (v, f) in enumerate(zip(cells or (), shown, strict=False))
-                if v is None and isinstance(f, str) and f.startswith("=")
-            ]
-            if lost:
-                cols = "、".join(str(c) for c in lost)
-                zh = f"第 {cols} 列是公式,但文件中没有保存计算结果"
-                en = f"column {cols} holds a formula whose result the file does not keep"
-                yield n, BadRecord(n, f"{zh};请在表格程序中打开并保存后再读", en)
+        self.ignored.extend(f"{sheet}: {h}" for h in loaded.ignored)
+        for n, key, item, notes in loaded.rows:
+            if isinstance(item, BadRecord):
+                self.bad_child_rows.append(InputProblem(sheet, n, None, f"{item.zh} / {item.en}"))
             else:
-                yield n, cells
-
-    def _load_child(self, name: str, label: str, rows: Iterator[tuple[int, Any]]) -> None:
-        assert self.hm is not None
-        if name not in self.hm.sheets:
-            raise RecordError(
-                [
-                    Problem(
-                        f"`{name}` is not a list in these records",
-                        None,
-                        f"sheets may be: {', '.join(sorted(self.hm.sheets))}",
-                        "input",
-                    )
-                ]
-            )
-        field_name, item_model = self.hm.sheets[name]
-        header = _header_cells(next(rows, None), label)
-        if header is None:
-            return
-        headers = [str(h).strip() if h is not None else "" for h in header]
-        key_col = next((i for i, h in enumerate(headers) if h in PARENT_KEYS), None)
-        if key_col is None:
-            raise RecordError(
-                [
-                    Problem(
-                        f"sheet `{label}` has no column naming the record each row belongs to",
-                        Location(label, 1, 1),
-                        f"add a column titled one of: {', '.join(PARENT_KEYS)}",
-                        "header",
-                    )
-                ]
-            )
-        item_headers = list(headers)
-        item_headers[key_col] = ""
-        columns = check_headers(item_headers, build_header_map(item_model, self.mapping), label)
-        table = ChildTable(label, field_name)
-        for n, cells in rows:
-            if isinstance(cells, BadRecord):
-                self.bad_child_rows.append(InputProblem(label, n, None, f"{cells.zh} / {cells.en}"))
-                continue
-            if cells is None or all(c is None or str(c).strip() == "" for c in cells):
-                continue
-            key = cells[key_col] if key_col < len(cells) else None
-            parent = _key(key)
-            table.groups.setdefault(parent, []).append((n, row_to_record(columns, list(cells))))
-        self.children.append(table)
+                self.store.add(key, table, n, item, notes)
+        self.notes.extend(loaded.totals.notes)
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -225,84 +147,74 @@ class Input:
         if self.suffix == ".jsonl":
             yield from self._jsonl_rows()
             return
-        assert self.hm is not None
-        if self.suffix == ".xlsx":
-            sheet = self.main_sheet
-            raw: Iterator[tuple[int, Any]] = self._sheet_rows(self._main)
-        else:
-            sheet, raw = self.path.name, _csv_rows(self.path)
-        if next(raw, None) is None or self._columns is None:
+        if self.source is None or self.layout is None or self._columns is None:
             return
-        columns = self._columns
-        index = 0
-        for n, cells in raw:
-            if isinstance(cells, BadRecord):
-                problem = InputProblem(sheet, n, None, f"{cells.zh} / {cells.en}")
-                yield InputRow(index, sheet, n, None, [problem])
-                index += 1
-                continue
-            if cells is None or all(c is None or str(c).strip() == "" for c in cells):
-                continue
-            row = self._row(index, sheet, n, columns, cells)
-            index += 1
+        assert self.hm is not None
+        sheet = self.main_sheet
+        self.totals = Totals(sheet, {})
+        rows = records_rows(self.source.rows(sheet), self.layout, self._columns, self.hm, sheet, self.totals)
+        for index, (n, record, problems, notes) in enumerate(rows):
+            row = InputRow(index, sheet, n, record, problems, notes=notes)
             self._attach_children(row)
             yield row
 
-    def _row(self, index: int, sheet: str, n: int, columns: list[Any], cells: Any) -> InputRow:
-        """One row's record, or the row with why it could not be read (never an exception)."""
-        long = next((i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > MAX_CELL), None)
-        if long is not None:
-            why = (
-                f"第 {long + 1} 列的单元格超过 {MAX_CELL:,} 个字符 / "
-                f"the cell in column {long + 1} is over {MAX_CELL:,} characters"
-            )
-            return InputRow(index, sheet, n, None, [InputProblem(sheet, n, None, why)])
-        try:
-            return InputRow(index, sheet, n, row_to_record(columns, list(cells)))
-        except Exception as exc:  # a bad row is a bad row: the run goes on
-            text = f"{type(exc).__name__}: {str(exc)[:300]}"
-            problem = InputProblem(
-                sheet, n, None, f"此行无法读取({text})", f"the row could not be read ({text})"
-            )
-            return InputRow(index, sheet, n, None, [problem])
-
     def _attach_children(self, row: InputRow) -> None:
-        if not self.children or row.record is None:
+        if not self.children or row.record is None or self.store is None:
             return
         rid = _key(row.record.get("id"))
-        for table in self.children:
-            items = table.groups.get(rid, []) if rid else []
-            if items:
-                table.used.add(rid)
-                row.record[table.field_name] = [item for _, item in items]
-                row.child_rows[table.field_name] = [(table.sheet, n) for n, _ in items]
-            elif not rid:
-                row.problems.append(
+        if not rid:
+            for sheet, field_name in self.children:
+                row.notes.append(
                     InputProblem(
                         row.sheet,
                         row.line,
                         None,
-                        f"该行没有编号,无法匹配工作表“{table.sheet}”中的 {table.field_name}",
+                        f"该行没有编号,无法匹配工作表“{sheet}”中的 {field_name}",
                         "请填写编号列",
                     )
                 )
+            return
+        for table, line, item, notes in self.store.take(rid):
+            sheet, field_name = self.children[table]
+            row.record.setdefault(field_name, []).append(item)
+            row.child_rows.setdefault(field_name, []).append((sheet, line))
+            row.notes.extend(notes)
 
-    def orphans(self) -> list[InputProblem]:
-        """Second-sheet rows that could not be read, or whose parent id matched no record
-        (call after reading all rows)."""
-        return self.bad_child_rows + [
-            InputProblem(
-                table.sheet,
-                n,
-                None,
+    def describe(self, summary: Summary) -> None:
+        """Tell the run's summary what the ledger said beside its records: its caption, the
+        columns left out, the notes on total rows (call after reading all rows)."""
+        summary.caption, summary.ignored_columns = list(self.caption), list(self.ignored)
+        by_sheet: dict[str, list[str]] = {}
+        for entry in self.ignored:
+            sheet, _, header = entry.partition(": ")
+            by_sheet.setdefault(sheet, []).append(header)
+        if by_sheet:
+            left = ";".join(f"{sheet}:{'、'.join(headers)}" for sheet, headers in by_sheet.items())
+            summary.notes.append(f"未读取的列(不对应任何字段):{left} / columns left out: {left}")
+        summary.notes.extend(self.notes + (self.totals.notes if self.totals else []))
+
+    def orphan_rows(self) -> Iterator[tuple[str, int, list[InputProblem]]]:
+        """Second-sheet rows no record took, as (sheet, row, problems): rows that could not be
+        read, and rows whose parent id matched no record, with their cell notes (call after
+        reading all rows; streamed from disk)."""
+        for problem in self.bad_child_rows:
+            yield problem.sheet or "", problem.row or 0, [problem]
+        if self.store is None:
+            return
+        for table, key, line, notes in self.store.orphans():
+            sheet, _ = self.children[table]
+            unmatched = InputProblem(
+                sheet,
+                line,
+                self._key_headers[table] or None,
                 f"所属编号“{key or '(空)'}”在主表中不存在,该行未被使用",
                 "请核对编号,或在主表中补充该记录",
             )
-            for table in self.children
-            for key, items in table.groups.items()
-            if key not in table.used
-            for n, _ in items
-        ]
+            yield sheet, line, [unmatched, *notes]
+
+    def orphans(self) -> list[InputProblem]:
+        """Every problem of :meth:`orphan_rows`, one list."""
+        return [p for _, _, problems in self.orphan_rows() for p in problems]
 
     def _jsonl_rows(self) -> Iterator[InputRow]:
         index = 0
@@ -325,34 +237,12 @@ class Input:
                 index += 1
 
     def close(self) -> None:
-        for wb in (getattr(self, "_wb", None), getattr(self, "_formulas", None)):
-            if wb is not None:
-                wb.close()
-
-
-def _guarded(rows: Iterator[Any], sheet: str) -> Iterator[Any]:
-    """openpyxl parses a sheet's XML as its rows are read: damaged XML (an invalid character
-    reference, a broken zip member) is an error naming the sheet and the row, not a crash."""
-    n = 0
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise RecordError(
-                [
-                    Problem(
-                        f"sheet `{sheet}` cannot be read after row {n} "
-                        f"({type(exc).__name__}: {str(exc)[:200]})(工作表第 {n} 行之后无法读取)",
-                        Location(sheet, n + 1),
-                        "save the workbook again from the spreadsheet program",
-                        "input",
-                    )
-                ]
-            ) from None
-        n += 1
-        yield row
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
 def _key(value: Any) -> str:
@@ -361,21 +251,6 @@ def _key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | BadRecord]]:
-    """CSV records with the line each starts on (:mod:`policyengine._csv`)."""
-    return csv_records(path)
-
-
-def _header_cells(first: tuple[int, Any] | None, sheet: str) -> tuple[Any, ...] | None:
-    """The header row's cells; a header that cannot be read stops the run before any output."""
-    if first is None:
-        return None
-    n, cells = first
-    if isinstance(cells, BadRecord):
-        raise RecordError([Problem(cells.en, Location(sheet, n), "fix the header row", "header")])
-    return tuple(cells) if cells is not None else None
 
 
 def _count_lines(path: Path) -> int:

@@ -56,7 +56,12 @@ class InputProblem:
 
 @dataclass
 class InputRow:
-    """One input row: where it came from, the record it gives, what was wrong with it."""
+    """One input row: where it came from, the record it gives, what was wrong with it.
+
+    ``problems`` keep the row from being evaluated (it comes out ``invalid``); ``notes`` are
+    cells that could not be read, left out of the record: the row is evaluated without them
+    (the rules that need them are ``unknown``) and the notes are reported with its result.
+    """
 
     index: int
     sheet: str
@@ -65,6 +70,7 @@ class InputRow:
     problems: list[InputProblem] = field(default_factory=list)
     #: for list fields filled from second sheets: field → [(sheet, row number), ...] per item
     child_rows: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    notes: list[InputProblem] = field(default_factory=list)
 
     def where(self) -> str:
         return f"{self.sheet} row {self.line}" if self.sheet else f"line {self.line}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,9 +16,11 @@ from ..evaluate.engine import Engine
 from .events import load_logs
 from .pipeline import assess
 from .readers import Input
+from .rows import ResultRow
 from .summary import Summary
 from .tabular import load_mapping
-from .writers.registry import open_writer
+from .writers.options import DEFAULT_OPTIONS, OutputOptions
+from .writers.registry import open_writers
 
 
 class ProgressBar(Protocol):
@@ -47,6 +50,10 @@ def run_assessment(
     events: Path | None = None,
     events_from: date | None = None,
     backend: str = "plain",
+    output: OutputOptions = DEFAULT_OPTIONS,
+    records_sheet: str | None = None,
+    header_row: int | None = None,
+    list_sheets: Sequence[str] = (),
 ) -> Summary:
     """Assess every row of ``input_path`` under ``packs`` and write each of ``outs`` (the
     writer is chosen by suffix). ``kind`` defaults to the only kind the packs check (JSONL
@@ -55,27 +62,30 @@ def run_assessment(
     (``"staff=staff.csv"``); ``ignore_scope`` judges rows outside a pack's region or
     ``applies_to`` by it all the same. ``events`` is an event log: each row's packs' monitors
     also run over the events naming it, in the row's report and verdict (``events_from`` and
-    ``backend`` as ``evaluate --events`` takes them). Raises :class:`PolicyEngineError` for
-    unusable input before any row is evaluated; if the run fails later, every output is
-    removed.
+    ``backend`` as ``evaluate --events`` takes them). ``output`` holds the report options (issuer,
+    assessor, ``--fail-on``, CSV encoding, per-record reports); ``records_sheet``,
+    ``header_row`` and ``list_sheets`` say how to read a ledger (:func:`open_input`). Raises
+    :class:`PolicyEngineError` for unusable input before any row is evaluated; if the run fails
+    later, every output is removed.
     """
-    if jobs < 1:
-        raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
-    if events_from is not None and events is None:
-        raise PolicyEngineError(
-            [Problem("--from needs --events (the window of the monitors over the log)", None, None, "usage")]
-        )
+    _check_usage(jobs, events, events_from)
     engine = Engine.from_packs(packs, ignore_scope=ignore_scope)  # load and check the packs first
     kind = _resolve_kind(engine, kind, input_path)
     model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
     logs = load_logs(engine, events, kind, events_from, backend) if events is not None else None
-    extra = parse_sheets(sheets)
-    refuse_overwriting_inputs(outs, [input_path, *extra.values(), *([mapping] if mapping else [])])
-    source = Input(input_path, model, load_mapping(mapping) if mapping else None, extra)
-    writers = [open_writer(out) for out in outs]
+    source = open_input(input_path, model, outs, mapping, sheets, records_sheet, header_row, list_sheets)
     summary = Summary(as_of=as_of or date.today(), keep_ids=logs is not None)
-    bar = progress(source.total) if progress is not None else None
+    # SIGTERM exits cleanly from before the first partial output exists (no window in which a
+    # stopped run leaves one behind)
     previous = _terminate_as_exit()
+    try:
+        run = replace(output, as_of=summary.as_of, generated_at=summary.generated_at, kind=kind)
+        writers = open_writers(outs, run)
+    except BaseException:
+        source.close()  # its second sheets' temporary file goes with it
+        _restore(previous)
+        raise
+    bar = progress(source.total) if progress is not None else None
     try:
         rows = assess(
             [str(p) for p in packs],
@@ -87,12 +97,7 @@ def run_assessment(
             ignore_scope=ignore_scope,
             logs=logs,
         )
-        for row in rows:
-            summary.add(row)
-            for w in writers:
-                w.write(row)
-            if bar is not None:
-                bar.advance()
+        _write_rows(rows, summary, writers, bar)
     except BaseException:
         for w in writers:
             w.abort()
@@ -102,12 +107,54 @@ def run_assessment(
         if bar is not None:
             bar.stop()
         source.close()
-    summary.add_errors(source.orphans())
+    source.describe(summary)
     if logs is not None:
         summary.notes.extend(logs.unused_note(summary.record_ids, kind))
     for w in writers:
         w.close(summary)
     return summary
+
+
+def _write_rows(rows: Iterable[ResultRow], summary: Summary, writers: Sequence[Any], bar: Any) -> None:
+    """Each row into the summary and every output, in input order."""
+    for row in rows:
+        summary.add(row)
+        for w in writers:
+            w.write(row)
+        if bar is not None:
+            bar.advance()
+
+
+def _check_usage(jobs: int, events: Path | None, events_from: date | None) -> None:
+    if jobs < 1:
+        raise PolicyEngineError([Problem("--jobs must be 1 or more", None, None, "usage")])
+    if events_from is not None and events is None:
+        raise PolicyEngineError(
+            [Problem("--from needs --events (the window of the monitors over the log)", None, None, "usage")]
+        )
+
+
+def open_input(
+    input_path: Path,
+    model: Any,
+    outs: Sequence[Path],
+    mapping: Path | None = None,
+    sheets: Sequence[str] = (),
+    records_sheet: str | None = None,
+    header_row: int | None = None,
+    list_sheets: Sequence[str] = (),
+) -> Input:
+    """The ledger opened for ``model``'s records, after checking that no output is an input:
+    ``mapping`` a mapping file, ``sheets`` CSV second tables (``"staff=staff.csv"``),
+    ``records_sheet`` a workbook's sheet of records (default: found), ``header_row`` its header
+    row (default: found), ``list_sheets`` sheets holding a list field (``"社工名册=staff"``)."""
+    extra = parse_sheets(sheets)
+    refuse_overwriting_inputs(outs, [input_path, *extra.values(), *([mapping] if mapping else [])])
+    lists = dict(_pairs(list_sheets, "--list-sheet", "SHEET=FIELD"))
+    return Input(
+        input_path, model, load_mapping(mapping) if mapping else None, extra,
+        records_sheet=records_sheet, header_row=header_row, list_sheets=lists,
+    )  # fmt: skip
 
 
 def refuse_overwriting_inputs(outs: Sequence[Path], inputs: Sequence[Path]) -> None:
@@ -192,16 +239,18 @@ def _resolve_kind(engine: Engine, kind: str | None, input_path: Path) -> str | N
 
 def parse_sheets(specs: Sequence[str]) -> dict[str, Path]:
     """``FIELD=FILE`` specs (``staff=staff.csv``) as ``{field: path}``."""
-    sheets = {}
+    return {name: Path(file) for name, file in _pairs(specs, "--sheet", "FIELD=FILE")}
+
+
+def _pairs(specs: Sequence[str], option: str, shape: str) -> list[tuple[str, str]]:
+    """``A=B`` specs as pairs; anything else is a usage error naming the option."""
+    pairs = []
     for spec in specs:
-        name, _, file = spec.partition("=")
-        if not file:
+        name, _, value = spec.partition("=")
+        if not name or not value:
+            example = "staff=staff.csv" if option == "--sheet" else "社工名册=staff"
             raise PolicyEngineError(
-                [
-                    Problem(
-                        f"--sheet {spec!r} is not FIELD=FILE", None, "e.g. --sheet staff=staff.csv", "usage"
-                    )
-                ]
+                [Problem(f"{option} {spec!r} is not {shape}", None, f"e.g. {option} {example}", "usage")]
             )
-        sheets[name] = Path(file)
-    return sheets
+        pairs.append((name, value))
+    return pairs

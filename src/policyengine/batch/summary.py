@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .._format import format_rounded
 from .._text import terminal_text, xml_text
-from ..outcomes import ROW_STATUSES, Outcome, Verdict
+from ..outcomes import ROW_STATUSES, Outcome, Severity, Verdict
 from .rows import InputProblem, ResultRow
 
 #: Input errors the console lists before saying how many more there are.
 CONSOLE_ERRORS = 10
+
+
+def reproducible() -> bool:
+    """``SOURCE_DATE_EPOCH`` is set (reproducible-builds.org): outputs then give that moment as
+    their generation time and 0 as the run's duration, so two runs give the same bytes."""
+    return os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit()
+
+
+def generation_time() -> datetime:
+    """When the outputs are generated: now (local time, whole seconds), or the moment
+    ``SOURCE_DATE_EPOCH`` gives (UTC) when it is set."""
+    if reproducible():
+        moment = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"].strip()), tz=UTC)
+        return moment.replace(tzinfo=None)
+    return datetime.now().replace(microsecond=0)
 
 
 @dataclass
@@ -78,6 +95,8 @@ class Summary:
     grades: dict[str, Counter[str]] = field(default_factory=dict)
     score_sums: dict[str, Decimal] = field(default_factory=dict)
     score_counts: Counter[str] = field(default_factory=Counter)
+    #: each scorecard's zh title, by its id
+    card_titles: dict[str, str] = field(default_factory=dict)
     errors: list[InputProblem] = field(default_factory=list)
     error_count: int = 0
     max_errors_kept: int = 1000
@@ -85,9 +104,22 @@ class Summary:
     changes: dict[str, OutputChanges] = field(default_factory=dict)
     #: lines about the run as a whole (e.g. events naming no record of the batch), zh / en
     notes: list[str] = field(default_factory=list)
+    #: the ledger's title and note rows above its header row, one text per row (reports show it)
+    caption: list[str] = field(default_factory=list)
+    #: the ledger's columns left out (序号, 备注, a mapping's ``表头: null``), as ``sheet: header``
+    ignored_columns: list[str] = field(default_factory=list)
     #: the ids of the rows (kept only when ``keep_ids``: ``assess --events`` needs them)
     keep_ids: bool = False
     record_ids: set[str] = field(default_factory=set)
+    #: when the outputs are generated (one moment for every output of the run)
+    generated_at: datetime = field(default_factory=generation_time)
+    started: float = field(default_factory=time.monotonic)
+    #: rows with a failed rule of severity warning (``--fail-on warning`` fails them)
+    warned_rows: int = 0
+    #: the subject kinds of the rows, counted (report titles name the kind)
+    kinds: Counter[str] = field(default_factory=Counter)
+    #: lines about outputs other than ``--out`` files (``--station-reports``), for the console
+    written: list[str] = field(default_factory=list)
 
     def note_changes(self, path: Path, changes: OutputChanges) -> None:
         """A writer tells what it changed in ``path`` (nothing is kept when it changed nothing)."""
@@ -113,10 +145,15 @@ class Summary:
             return
         if not self.packs:
             self.packs = report["packs"]
+        self.kinds[report["subject"]["kind"]] += 1
+        warned = False
         for f in report["findings"]:
             self._add_finding(f)
+            warned = warned or (f["outcome"] == Outcome.FAIL and f["severity"] == Severity.WARNING)
+        self.warned_rows += warned
         for s in report.get("scores", []):
             card = s["scorecard"]
+            self.card_titles.setdefault(card, s["title"]["zh"])
             grade = s["grade"]["zh"] if s["grade"] else "—"
             self.grades.setdefault(card, Counter())[grade] += 1
             self.score_sums[card] = self.score_sums.get(card, Decimal(0)) + Decimal(s["score"])
@@ -149,6 +186,17 @@ class Summary:
             for k, c in self.failed_rules.most_common(n)
         ]
 
+    def top_unknown(self, n: int = 10) -> list[dict[str, Any]]:
+        """The rules most often left undecided (data missing), as :meth:`top_failed`."""
+        return [
+            {"pack": k[0], "rule": k[1], "count": c, **self.rule_info.get(k, {})}
+            for k, c in self.unknown_rules.most_common(n)
+        ]
+
+    def elapsed(self) -> float:
+        """Seconds since the run started (0 when outputs are :func:`reproducible`)."""
+        return 0.0 if reproducible() else round(time.monotonic() - self.started, 3)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
@@ -165,6 +213,11 @@ class Summary:
                 for card in self.score_counts
             },
             "input_errors": self.error_count,
+            "caption": self.caption,
+            "ignored_columns": self.ignored_columns,
+            "top_unknown_rules": self.top_unknown(),
+            "warned_rows": self.warned_rows,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
         }
 
     def console_lines(self, outs: Sequence[Path]) -> list[str]:
@@ -173,7 +226,10 @@ class Summary:
         counts = "  ".join(f"{s.label_zh} {self.verdicts.get(s.value, 0)}" for s in ROW_STATUSES)
         lines = [f"{self.rows} 条记录:{counts}"]
         if self.error_count:
-            lines.append(f"输入错误 {self.error_count} 处(行仍保留在结果中,结论为“无法读取”):")
+            lines.append(
+                f"输入错误 {self.error_count} 处(无法读取的单元格按缺失处理,该行照常评估;"
+                "整行无法读取的,结论为“无法读取”):"
+            )
             lines.extend(f"  {terminal_text(e.text_zh(hint=False))}" for e in self.errors[:CONSOLE_ERRORS])
             if self.error_count > CONSOLE_ERRORS:
                 lines.append(f"  …… 其余 {self.error_count - CONSOLE_ERRORS} 处见输出文件")
@@ -182,4 +238,5 @@ class Summary:
             lines.append(f"已写入 {out}")
             changed = self.changes.get(str(out))
             lines.extend(f"  {line}" for line in (changed.lines() if changed else []))
+        lines.extend(terminal_text(line) for line in self.written)
         return lines

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Context, Decimal, Inexact, InvalidOperation
 from typing import Annotated, Any, TypeVar
@@ -106,13 +107,23 @@ def _above(value: Decimal, what: str) -> ValueError:
     )
 
 
+def _money_text(value: str) -> str:
+    """An amount's text as the pattern reads it: full-width digits and signs made plain
+    (NFKC), spaces gone, a leading 人民币/RMB and a trailing 整 (``30万元整``) dropped."""
+    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+    for prefix in ("人民币", "RMB", "rmb", "CNY"):
+        text = text.removeprefix(prefix)
+    return text.removesuffix("整")
+
+
 def parse_money(value: Any) -> Any:
     """Turn what people write for an amount into ``Decimal`` yuan.
 
     Accepts ints, Decimals, floats (through their shortest text to 15 significant digits, so
     156.3 stays 156.3), and strings such as ``"300000"``, ``"300,000"``, ``"30万"``,
-    ``"108.8万元"``, ``"¥1,000"``. Refuses NaN, infinities, negative amounts, amounts above
-    :data:`MAX_AMOUNT` and amounts with more than :data:`MAX_FRACTION_DIGITS` decimals.
+    ``"108.8万元"``, ``"¥1,000"``, ``"人民币30万元整"`` (full-width digits too). Refuses NaN,
+    infinities, negative amounts, amounts above :data:`MAX_AMOUNT` and amounts with more than
+    :data:`MAX_FRACTION_DIGITS` decimals.
     """
     if isinstance(value, bool):
         raise ValueError("an amount must be a number, not true/false")
@@ -121,10 +132,10 @@ def parse_money(value: Any) -> Any:
     elif isinstance(value, int):
         value = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        m = _MONEY_RE.match(text)
+        m = _MONEY_RE.match(_money_text(value))
         if not m:
             raise ValueError(
+                f"金额应写作 300000、300,000、30万 或 12.5万元,而不是 {brief(value)} / "
                 f"{brief(value)} is not an amount; write e.g. 300000, 300,000, 30万 or 108.8万元"
             )
         _, digits, exponent = Decimal(m.group("num").replace(",", "").replace("，", "")).as_tuple()
@@ -153,7 +164,7 @@ def parse_decimal(value: Any) -> Any:
         try:
             value = Decimal(value.strip().replace(",", ""))
         except InvalidOperation:
-            raise ValueError(f"{brief(value)} is not a number") from None
+            raise ValueError(f"应为数字,而不是 {brief(value)} / {brief(value)} is not a number") from None
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{NOT_FINITE} (got {value})")
@@ -192,7 +203,7 @@ def parse_count(value: Any) -> Any:
     return value
 
 
-_CN_DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"
+_CN_DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
 #: 2022-09-27, 2022-9-27, 2022/9/27, 2022.9.27: one separator used twice.
 _SEP_DATE = r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"
 #: ISO with a midnight time, as spreadsheet exports write dates (2022-09-27 00:00:00).
@@ -217,6 +228,28 @@ def _not_a_date(value: Any) -> ValueError:
     return ValueError(text)
 
 
+#: A month without its day: 2023年3月, 2023-03, 2023/3, 2023.3 (and 2023年3月份).
+_MONTH_RE = re.compile(r"^(\d{4})\s*(?:年\s*(\d{1,2})\s*月份?|[-/.](\d{1,2}))$")
+
+
+def month_only(value: Any) -> tuple[int, int] | None:
+    """(year, month) when ``value`` is a month written without a day (``2023年3月``)."""
+    if not isinstance(value, str):
+        return None
+    m = _MONTH_RE.match(unicodedata.normalize("NFKC", value).strip())
+    if m is None:
+        return None
+    year, month = int(m.group(1)), int(m.group(2) or m.group(3))
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def _only_a_month(value: str, year: int, month: int) -> ValueError:
+    return ValueError(
+        f"只写到月份,此处需要具体日期,如 {year}年{month}月1日 / "
+        f"{brief(value)} names a month, not a day: write the day too, e.g. {year}-{month:02d}-01"
+    )
+
+
 def parse_date(value: Any) -> Any:
     """A date: ``2022-09-27``, ``2022/9/27``, ``2022.9.27``, ``2022年9月27日`` or ``20220927``.
 
@@ -232,9 +265,12 @@ def parse_date(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and 10_000_000 <= value <= 99_999_999:
         text = str(value)
     elif isinstance(value, str):
-        text = value.strip()
+        text = unicodedata.normalize("NFKC", value).strip()
     else:
         raise _not_a_date(value)
+    month = month_only(text)
+    if month is not None:
+        raise _only_a_month(value, *month)
     for pattern in _DATE_RES:
         m = pattern.match(text)
         if m:
@@ -242,8 +278,28 @@ def parse_date(value: Any) -> Any:
             try:
                 return date(y, mo, d)
             except ValueError as exc:
-                raise ValueError(f"{value!r} is not a real date ({exc})") from None
+                raise ValueError(f"没有这一天(日期不存在) / {value!r} is not a real date ({exc})") from None
     raise _not_a_date(value)
+
+
+def parse_month(value: Any) -> Any:
+    """A month, kept as its first day: ``2023年3月``, ``2023-03``, ``2023/3``, ``2023.3``, or a
+    date (its month). For fields that hold a month (a report's month, a pay period); a date
+    field refuses a month without its day (:func:`parse_date`)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.replace(day=1)
+    month = month_only(value)
+    if month is not None:
+        return date(month[0], month[1], 1)
+    if isinstance(value, str):
+        day = parse_date(value)
+        return day.replace(day=1) if isinstance(day, date) else day
+    raise ValueError(
+        f"月份应写作 2023年3月 或 2023-03,而不是 {brief(value)} / a month must be written 2023-03 "
+        f"or 2023年3月, not {brief(value)}"
+    )
 
 
 def iso_date(text: str) -> date:
@@ -299,3 +355,12 @@ T = TypeVar("T")
 #: A list in a record: at most MAX_LIST_ITEMS items, checked before the items are validated.
 Items = Annotated[list[T], Field(max_length=MAX_LIST_ITEMS)]
 Count = Annotated[int, BeforeValidator(parse_count)]
+#: A month (kept as its first day): 2023年3月, 2023-03; a date means its month.
+Month = Annotated[
+    date,
+    BeforeValidator(parse_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\s*[0-9]{4}\s*(?:年\s*[0-9]{1,2}\s*月|[-/.][0-9]{1,2})\s*$"},
+        mode="validation",
+    ),
+]

@@ -6,13 +6,15 @@ target, and only a finished run renames it into place.
 - **failure or interrupt** (an exception, Ctrl-C, SIGTERM): the partial file is removed and the
   previous target is left exactly as it was;
 - **SIGKILL** (nothing can run): the partial file stays, named ``.NAME.partial-PID.SUFFIX``;
-  the next run writing that target removes partial files whose process is gone.
+  the next run writing that target removes partial files whose process is gone (and partial
+  directories, ``.NAME.partial-PID``, of ``--station-reports``: :mod:`.records`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 from ..rows import ResultRow
@@ -38,7 +40,10 @@ def remove_stale_partials(target: Path) -> list[Path]:
         m = _PARTIAL.match(entry.name)
         if m and m["name"] == target.name and not _alive(int(m["pid"])):
             try:
-                entry.unlink()
+                if entry.is_dir() and not entry.is_symlink():  # --station-reports' directory
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
                 removed.append(entry)
             except OSError:
                 pass

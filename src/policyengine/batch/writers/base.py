@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import ClassVar
 
 from ..rows import ResultRow
 from ..summary import Summary
@@ -16,9 +17,14 @@ class Writer(ABC):
     (:meth:`close`); if the run fails it is told to :meth:`abort` instead. Writers take rows
     one at a time, so memory stays flat. A plugin registers a subclass (or any factory
     ``(path) -> Writer``) by suffix with the ``policyengine_batch_writers`` hook.
+
+    A writer class that sets :attr:`accepts_options` is opened as ``cls(path, options)`` with
+    the run's :class:`~.options.OutputOptions` (issuer, assessor, ``--fail-on``, CSV encoding).
     """
 
     path: Path
+    #: opened with the run's report options as a second argument
+    accepts_options: ClassVar[bool] = False
 
     @abstractmethod
     def write(self, row: ResultRow) -> None:

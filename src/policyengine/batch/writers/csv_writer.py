@@ -1,4 +1,6 @@
-"""CSV output: the results table, UTF-8 with BOM so that Excel opens it in Chinese.
+"""CSV output: the results table, UTF-8 with BOM so that Excel opens it in Chinese, or
+GB18030 (``--encoding gb18030``) for old Excel and WPS on Chinese Windows, which open it
+without asking. GB18030 encodes every Unicode character, so nothing is lost either way.
 
 A spreadsheet opening a CSV runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
 formula (and TAB or CR before one). So, as OWASP advises, a *text* cell starting with one of
@@ -19,6 +21,7 @@ from typing import Any
 from ..rows import ResultRow
 from ..summary import OutputChanges, Summary
 from .base import Writer
+from .options import CSV_ENCODINGS, DEFAULT_OPTIONS, OutputOptions
 from .tables import RESULT_HEADERS, result_row
 
 #: what a cell a spreadsheet takes for a formula starts with
@@ -43,10 +46,12 @@ def csv_cell(value: Any, changes: OutputChanges) -> Any:
 class CsvWriter(Writer):
     """One row per input row: the 结果 table."""
 
-    def __init__(self, path: Path) -> None:
+    accepts_options = True
+
+    def __init__(self, path: Path, options: OutputOptions = DEFAULT_OPTIONS) -> None:
         self.path = path
         self.changes = OutputChanges()
-        self.fh = path.open("w", encoding="utf-8-sig", newline="")
+        self.fh = path.open("w", encoding=CSV_ENCODINGS[options.encoding], newline="")
         self.out = csv.writer(self.fh)
         self.out.writerow(RESULT_HEADERS)
 

@@ -1,5 +1,7 @@
-"""The tables XLSX, CSV and HTML share: the results (one row per input row), the details
-(each finding that is neither pass nor not_applicable, with its clause) and the input errors.
+"""The tables XLSX and CSV share: the results (one row per input row), the details (each
+finding that is neither pass nor not_applicable, with its clause) and the input errors. Codes
+read as their Chinese labels (结论, 结果, 严重程度, the pack's title) and fields as their titles;
+rule ids stay beside the rules' titles, as the identifiers a program matches on.
 
 They read a row's ``notable`` view, so a row from a worker process is never decoded whole.
 """
@@ -10,6 +12,7 @@ from typing import Any
 
 from ...outcomes import Outcome, status_label
 from ..rows import QUIET, InputProblem, ResultRow
+from .labels import field_text, finding_message, humanise, severity_label
 
 __all__ = [
     "DETAIL_HEADERS",
@@ -43,14 +46,14 @@ DETAIL_HEADERS = [
     "编号",
     "名称",
     "政策包",
-    "规则",
     "规则名称",
     "结果",
-    "级别",
+    "严重程度",
     "说明",
     "依据文件",
     "条款",
     "原文",
+    "规则编号",
 ]
 ERROR_HEADERS = ["工作表", "行号", "字段", "问题", "建议"]
 
@@ -58,13 +61,13 @@ _UNDECIDED = (Outcome.UNKNOWN, Outcome.ERROR)
 
 
 def result_row(row: ResultRow) -> list[Any]:
-    """One row of the results table (the same columns in XLSX, CSV and HTML; the HTML template
-    reads them by position, so a new column is added there too)."""
+    """One row of the results table (the same columns in XLSX and CSV)."""
     rep = row.notable or {}
     subj = rep.get("subject", {})
     findings = rep.get("findings", [])
     failed = [f for f in findings if f["outcome"] == Outcome.FAIL]
     unknown = [f for f in findings if f["outcome"] in _UNDECIDED]
+    kind = subj.get("kind")
     scores = rep.get("scores", [])
     score = "; ".join(f"{s['score']}/{s['total']}" for s in scores)
     grade = "; ".join((s["grade"] or {}).get("zh", "—") for s in scores)
@@ -81,8 +84,8 @@ def result_row(row: ResultRow) -> list[Any]:
         rep.get("rules_evaluated"),  # none for a row that could not be read
         len(failed),
         len(unknown),
-        "\n".join(f"{rule_label(f)} {f['message']['zh']}({f['citation']['clause']})" for f in failed),
-        "\n".join(f"{rule_label(f)} {f['message']['zh']}" for f in unknown),
+        "\n".join(f"{rule_label(f)} {finding_message(f, kind)}({f['citation']['clause']})" for f in failed),
+        "\n".join(f"{rule_label(f)} {finding_message(f, kind)}" for f in unknown),
         errors_text(row.errors),
     ]
 
@@ -91,6 +94,7 @@ def detail_rows(row: ResultRow) -> list[list[Any]]:
     """One row of the details table per finding that is neither pass nor not_applicable."""
     rep = row.notable or {}
     subj = rep.get("subject", {})
+    packs = {p["id"]: p["title"]["zh"] for p in rep.get("packs", [])}
     out = []
     for f in rep.get("findings", []):
         if f["outcome"] in QUIET:
@@ -101,15 +105,15 @@ def detail_rows(row: ResultRow) -> list[list[Any]]:
                 row.index + 1,
                 subj.get("id"),
                 subj.get("name"),
-                f["pack"],
-                rule_label(f),
-                f["title"]["zh"],
+                packs.get(f["pack"], f["pack"]),
+                f"{f['title']['zh']}({f['period']})" if f.get("period") else f["title"]["zh"],
                 Outcome(f["outcome"]).label_zh,
-                f["severity"],
-                f["message"]["zh"],
+                severity_label(f["severity"]),
+                finding_message(f, subj.get("kind")),
                 c["document"],
                 c["clause"],
                 c["quote"],
+                rule_label(f),
             ]
         )
     return out
@@ -121,10 +125,15 @@ def rule_label(f: dict[str, Any]) -> str:
 
 
 def error_row(e: InputProblem) -> list[Any]:
-    """One row of the input-errors table."""
-    return [e.sheet, e.row, e.field, e.message, e.hint]
+    """One row of the input-errors table (the field by its title)."""
+    return [e.sheet, e.row, field_text(e.field), humanise(e.message), humanise(e.hint or "") or None]
 
 
 def errors_text(errors: list[InputProblem]) -> str:
-    """A row's input errors, one a line."""
-    return "\n".join(e.text_zh() for e in errors)
+    """A row's input errors, one a line: ``社工站 第18行 场地/服务面积(平方米):…(hint)``."""
+    lines = []
+    for e in errors:
+        field = f" {field_text(e.field)}" if e.field else ""
+        hint = f"({humanise(e.hint)})" if e.hint else ""
+        lines.append(f"{e.where_zh()}{field}:{humanise(e.message)}{hint}")
+    return "\n".join(lines)
