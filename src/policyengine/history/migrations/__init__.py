@@ -1,0 +1,1 @@
+"""Alembic migrations of the decision history (``env.py``, ``versions/``)."""
