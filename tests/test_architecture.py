@@ -53,9 +53,19 @@ LAYERS: list[tuple[str, list[str]]] = [
             "policyengine.monitor.api",
             "policyengine.monitor.render",
             "policyengine.io.*",
+            "policyengine.plan.*",
         ],
     ),
-    ("applications", ["policyengine.batch.*", "policyengine.compare", "policyengine.testing.*"]),
+    (
+        "applications",
+        [
+            "policyengine.batch.*",
+            "policyengine.compare",
+            "policyengine.testing.*",
+            "policyengine.history.*",
+            "policyengine.service.*",
+        ],
+    ),
     ("built-ins", ["policyengine._builtins", "policyengine._shipped_packs"]),
     ("entry points", ["policyengine", "policyengine.cli.*", "policyengine.pytest_plugin"]),
 ]

@@ -37,7 +37,11 @@ COMMANDS = {
     "compare": ("evaluate", "cmd_compare"),
     "monitor": ("evaluate", "cmd_monitor"),
     "assess": ("assess", "cmd_assess"),
+    "plan": ("plan", "cmd_plan"),
     "matrix": ("coverage", "cmd_matrix"),
+    "serve": ("serve", "cmd_serve"),
+    "history": ("serve", "cmd_history"),
+    "rectification": ("serve", "cmd_rectification"),
 }
 
 

@@ -53,6 +53,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         text = "\n".join(render(r, args.lang) for r in reports)
     emit(text, args.out)
+    if getattr(args, "record", False):
+        from .serve import record_reports  # the history (SQLAlchemy) loads only when asked
+
+        record_reports(args, records, reports)
     return exit_code([r.verdict for r in reports])
 
 

@@ -68,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     _pack_commands(sub)
     _evaluate(sub)
     _assess(sub)
+    _plan(sub)
     _compare(sub)
     _monitor(sub)
+    _service(sub)
     test = sub.add_parser("test", help="run packs' YAML test cases")
     test.add_argument("packs", nargs="*", metavar="ID", help="pack ids or directories (default: all)")
     _allow_outside(test)
@@ -150,6 +152,12 @@ def _evaluate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="judge records outside a pack's region or applies_to by it all the same",
     )
     _events_options(ev, "auto")
+    ev.add_argument(
+        "--record",
+        action="store_true",
+        help="also keep each evaluation in the decision history (and move its rectification items)",
+    )
+    _db_option(ev)
 
 
 def _events_options(parser: argparse.ArgumentParser, backend: str) -> None:
@@ -179,10 +187,30 @@ def _events_options(parser: argparse.ArgumentParser, backend: str) -> None:
     )
 
 
+def _report_options(asm: argparse.ArgumentParser) -> None:
+    """``assess``: who issues the reports, what fails a gate, CSV encoding, per-record reports."""
+    asm.add_argument("--issuer", metavar="UNIT", help="出具单位 on the reports (e.g. 某某县民政局)")
+    asm.add_argument("--assessor", metavar="UNIT", help="评估单位 on the reports (e.g. 某某评估中心)")
+    records = "also write one signed report per record (station, project …) into DIR"
+    asm.add_argument("--station-reports", "--record-reports", type=Path, metavar="DIR", help=records)
+    formats = ("pdf", "docx")
+    asm.add_argument(
+        "--station-format", action="append", choices=formats, help="repeat for both (default pdf)"
+    )
+    gate = "which rows fail the JUnit file and the exit code (default incomplete; see docs/reports.md)"
+    asm.add_argument(
+        "--fail-on", choices=("non-compliant", "incomplete", "warning"), default="incomplete", help=gate
+    )
+    csv_help = "CSV outputs: UTF-8 with BOM (default) or GB18030"
+    asm.add_argument("--encoding", choices=("utf-8", "gb18030"), default="utf-8", help=csv_help)
+
+
 def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     asm = sub.add_parser("assess", help="assess a spreadsheet or JSON Lines file of records in batch")
     _pack_option(asm)
-    asm.add_argument("input", type=Path, metavar="INPUT", help="records: .xlsx, .csv or .jsonl")
+    asm.add_argument(
+        "input", type=Path, metavar="INPUT", help="records: .xlsx .xls .ods .et (WPS), .csv or .jsonl"
+    )
     asm.add_argument(
         "--out",
         "-o",
@@ -190,11 +218,13 @@ def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         required=True,
         metavar="OUTPUT",
-        help="results: .xlsx .csv .jsonl .html, .xml for JUnit, or a plugin's (repeat for several)",
+        help="results: .xlsx .csv .jsonl .html .pdf .docx, .xml for JUnit, or a plugin's (repeat)",
     )
+    _report_options(asm)
     asm.add_argument("--as-of", type=parse_date, default=None, help="evaluation date (default: today)")
     asm.add_argument("--kind", default=None, help="subject kind (default: the only one the packs check)")
     asm.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    asm.add_argument("--engine", choices=("auto", "rows", "plan"), default="rows", help="rows, plan or auto")
     asm.add_argument("--mapping", type=Path, default=None, help="YAML file: 表头: field.path")
     asm.add_argument(
         "--sheet",
@@ -203,6 +233,26 @@ def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FIELD=FILE.csv",
         help="for CSV input: a second table, e.g. staff=staff.csv",
     )
+    asm.add_argument(
+        "--records-sheet",
+        default=None,
+        metavar="NAME",
+        help="the workbook's sheet of records (default: the sheet whose header names the most fields)",
+    )
+    asm.add_argument(
+        "--list-sheet",
+        action="append",
+        default=[],
+        metavar="SHEET=FIELD",
+        help="a workbook sheet holding a list under another name, e.g. 社工名册=staff",
+    )
+    asm.add_argument(
+        "--header-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the records sheet's header row, counted from 1 (default: found; rows above it are its caption)",
+    )
     asm.add_argument("--no-progress", action="store_true", help="no progress bar")
     asm.add_argument(
         "--ignore-scope",
@@ -210,6 +260,15 @@ def _assess(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="judge records outside a pack's region or applies_to by it all the same",
     )
     _events_options(asm, "plain")
+
+
+def _plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    plan = sub.add_parser("plan", help="print the SQL packs' rules compile to (docs/scale.md)")
+    plan.add_argument("pack", nargs="+", metavar="ID", help="pack ids or directories, planned together")
+    plan.add_argument("--kind", default=None, help="subject kind (default: each kind the packs check)")
+    plan.add_argument("--as-of", type=parse_date, default=None, help="parameters in force on this date")
+    plan.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb")
+    plan.add_argument("--ignore-scope", action="store_true", help="judge every record by every pack")
 
 
 def _compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -251,3 +310,91 @@ def _monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mon.add_argument("--lang", choices=("zh", "en"), default="zh")
     mon.add_argument("--all", action="store_true", help="also list passing findings")
     mon.add_argument("--out", "-o", type=Path, default=None)
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="the history's database: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
+        "(default: $POLICYENGINE_DB, else ~/.local/share/policyengine/history.sqlite3)",
+    )
+
+
+def _service(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``serve`` (and ``serve token``), ``history``, ``rectification``: docs/service.md."""
+    srv = sub.add_parser(
+        "serve", help="run the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json)"
+    )
+    srv.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
+    _db_option(srv)
+    srv.add_argument(
+        "--pack", "-p", action="append", metavar="ID", help="serve only these packs (default: all)"
+    )
+    _allow_outside(srv)
+    srv.add_argument(
+        "--keep-inputs",
+        action="store_true",
+        help="keep each evaluated record (personal data masked) in the history "
+        "(default: $POLICYENGINE_KEEP_INPUTS)",
+    )
+    srv.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="batch jobs' files (default: a temporary directory)",
+    )
+    srv.add_argument(
+        "--workers", type=int, default=1, help="batch jobs run at once, each in its own process (default 1)"
+    )
+    srv.add_argument("--max-upload-mb", type=int, default=50, help="largest upload in MiB (default 50)")
+    srv_sub = srv.add_subparsers(dest="serve_command", metavar="token")
+    token = srv_sub.add_parser("token", help="create, list or revoke the service's tokens")
+    token_sub = token.add_subparsers(dest="token_command", metavar="create|list|revoke", required=True)
+    create = token_sub.add_parser("create", help="a new token, printed once (only its hash is stored)")
+    create.add_argument("--name", required=True, help="who or what uses it, e.g. 海宁市民政局评估系统")
+    create.add_argument("--role", required=True, choices=("viewer", "assessor", "admin"))
+    create.add_argument(
+        "--region",
+        default=None,
+        metavar="SCOPE",
+        help="region it may see, e.g. 浙江省/嘉兴市/海宁市 (default: all)",
+    )
+    _db_option(create)
+    _db_option(token_sub.add_parser("list", help="the tokens (never the tokens themselves)"))
+    revoke = token_sub.add_parser("revoke", help="a token stops working")
+    revoke.add_argument("id", type=int, help="the token's number (`serve token list`)")
+    _db_option(revoke)
+    hist = sub.add_parser("history", help="a subject's evaluations over time (from the decision history)")
+    hist.add_argument("subject", metavar="SUBJECT", help="the subject's id, e.g. HN-ZJ-01")
+    hist.add_argument("--kind", default=None, help="only this kind of subject")
+    hist.add_argument("--format", choices=("table", "json"), default="table")
+    _db_option(hist)
+    rect = sub.add_parser("rectification", help="the rectification ledger (整改台账), or its quarterly trend")
+    rect.add_argument("--open", action="store_true", help="only items still open (整改中)")
+    rect.add_argument(
+        "--region", default=None, metavar="SCOPE", help="only this region, e.g. 浙江省/嘉兴市/海宁市"
+    )
+    rect.add_argument("--subject", default=None, metavar="ID", help="only this subject's items")
+    rect.add_argument(
+        "--item", type=int, default=None, metavar="N", help="change item N's --deadline and --note"
+    )
+    rect.add_argument("--deadline", default=None, metavar="DATE", help="with --item: YYYY-MM-DD, or `none`")
+    rect.add_argument("--note", default=None, help="with --item: a note (empty: none)")
+    rect.add_argument(
+        "--trend",
+        action="store_true",
+        help="per quarter and region: compliant subjects, items opened and closed",
+    )
+    rect.add_argument("--kind", default=None, help="with --trend: only this kind of subject")
+    rect.add_argument(
+        "--out", "-o", type=Path, default=None, help="with --trend: .xlsx .csv .jsonl .json .html"
+    )
+    rect.add_argument("--format", choices=("table", "json"), default="table")
+    rect.add_argument("--lang", choices=("zh", "en"), default="zh")
+    _db_option(rect)
