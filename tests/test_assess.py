@@ -394,3 +394,12 @@ def test_an_unreadable_row_has_no_report_and_writes_null() -> None:
         RowStatus.INVALID,
         {},
     )
+
+
+def test_a_second_table_that_does_not_exist_is_named_before_any_row(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,name\nS1,某镇社工站\n", encoding="utf-8")
+    args = ("assess", "-p", "sichuan", "in.csv", "--kind", "station", "--sheet", "staff=missing.csv")
+    result = run(*args, "-o", "r.jsonl", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "missing.csv: no such file" in result.stderr and "--sheet staff=FILE" in result.stderr
+    assert not (tmp_path / "r.jsonl").exists()

@@ -1,9 +1,11 @@
 """The same plan on PySpark (local mode) gives DuckDB's outcomes, judged packs and verdicts,
 row for row: a shipped pack's plan transpiled by SQLGlot to Spark SQL over a generated batch.
-Needs Java and ``pyspark`` (the ``spark`` extra); skipped where they are missing."""
+Needs Java and ``pyspark`` (the ``spark`` extra); skipped where they are missing, except where
+``POLICYENGINE_TEST_SPARK=required`` (CI sets it): there a missing part fails the test."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +19,10 @@ from policyengine.plan.spark import spark_run
 from test_plan_records import batch
 
 pytestmark = pytest.mark.slow  # a Spark session takes seconds to start
+if os.environ.get("POLICYENGINE_TEST_SPARK") == "required":
+    import pyspark  # CI must have it: an ImportError fails the run
+
+    assert shutil.which("java") is not None, "POLICYENGINE_TEST_SPARK=required but no java"
 pyspark = pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java", allow_module_level=True)

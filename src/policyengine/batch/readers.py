@@ -70,6 +70,10 @@ class Input:
             )
         if not path.is_file():
             raise RecordError([Problem("no such file", Location(str(path)), None, "input")])
+        for field_name, child in (extra_sheets or {}).items():
+            if not child.is_file():
+                hint = f"--sheet {field_name}=FILE names a CSV file of {field_name} rows; 找不到该文件"
+                raise RecordError([Problem("no such file", Location(str(child)), hint, "input")])
         if header_row is not None and header_row < 1:
             raise RecordError([Problem("--header-row counts from 1", None, None, "usage")])
         main_mapping, self.sheet_mappings = split_mapping(mapping)
