@@ -399,3 +399,23 @@ def test_a_database_that_cannot_be_used_is_an_error_not_a_traceback(
     assert "secret" not in err and "pe:***@" in err
     assert main(["rectification", "--db", "not a url"]) == 2
     assert "--db" in capsys.readouterr().err
+
+
+def test_a_subject_evaluated_in_another_region_is_elsewhere_for_a_scoped_token(history: History) -> None:
+    history.record(
+        synthetic({"a": ("fail", "error")}, date(2023, 1, 1), subject="S2"), region=Region.of(place("桐乡市"))
+    )
+    haining_county = Scope.parse("浙江省/嘉兴市/海宁市")
+    assert history.elsewhere("station", "S2", haining_county)  # 桐乡's station, named from 海宁
+    assert not history.elsewhere("station", "S2", Scope.parse("浙江省/嘉兴市/桐乡市"))
+    assert not history.elsewhere("station", "S9", haining_county)  # never seen: nothing to protect
+    assert not history.elsewhere("project", "S2", haining_county)  # another kind, another subject
+
+
+def test_an_evaluation_dated_after_tomorrow_moves_nothing_and_freezes_nothing(history: History) -> None:
+    history.record(synthetic({"a": ("fail", "error")}, date(2023, 1, 1)))
+    future = history.record(synthetic({"a": ("pass", "error")}, date(2205, 1, 1)))
+    assert future.ledger is False and future.moves.closed == []
+    assert [i.status for i in rectification_items(history)] == ["open"]
+    later = history.record(synthetic({"a": ("pass", "error")}, date(2023, 6, 30)))
+    assert later.ledger is True and len(later.moves.closed) == 1  # the typo froze nothing

@@ -17,11 +17,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy import Engine, create_engine, event, func, make_url, not_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +29,7 @@ from ..errors import Location, PolicyEngineError, Problem
 from ..evaluate.report import Report
 from .masking import mask_record
 from .rectification import Moves, apply
-from .regions import Region
+from .regions import Region, Scope
 from .tables import Evaluation, EvaluationPack, FindingRow
 
 #: The environment variable naming the history's database URL.
@@ -125,6 +125,21 @@ class History:
         with self._write_session() as session, session.begin():
             yield session
 
+    def elsewhere(self, kind: str, subject_id: str, scope: Scope) -> bool:
+        """Whether the subject was evaluated before in a region outside ``scope``: a token of
+        one county must not move another county's items by naming its subject's id."""
+        with self.reading() as session:
+            found = session.scalar(
+                select(Evaluation.id)
+                .where(
+                    Evaluation.subject_kind == kind,
+                    Evaluation.subject_id == str(subject_id)[:200],
+                    not_(scope.where(Evaluation)),
+                )
+                .limit(1)
+            )
+        return found is not None
+
     def record(
         self,
         report: Report,
@@ -170,12 +185,17 @@ class History:
         titles = {(f.pack, f.rule): dict(f.title) for f in report.findings}
         subject = report.subject
         assert subject.id is not None
+        now = utcnow()
+        # An evaluation dated after tomorrow (a typo, or a what-if) is kept but moves no item,
+        # and never counts as the newest: it cannot freeze the subject's ledger.
+        horizon = now.date() + timedelta(days=1)
         newest = session.scalar(
             select(func.max(Evaluation.as_of)).where(
-                Evaluation.subject_kind == subject.kind, Evaluation.subject_id == subject.id
+                Evaluation.subject_kind == subject.kind,
+                Evaluation.subject_id == subject.id,
+                Evaluation.as_of <= horizon,
             )
         )
-        now = utcnow()
         given = record if record is not None else {"kind": subject.kind, "id": subject.id}
         row = Evaluation(
             recorded_at=now,
@@ -211,7 +231,7 @@ class History:
         ]
         session.add(row)
         session.flush()
-        if newest is not None and newest > report.as_of:
+        if report.as_of > horizon or (newest is not None and newest > report.as_of):
             return Recorded(row.id, Moves(), ledger=False)
         return Recorded(row.id, apply(session, row, titles, now))
 

@@ -69,6 +69,27 @@ Assessor = Annotated[Principal, Depends(role("assessor"))]
 Admin = Annotated[Principal, Depends(role("admin"))]
 
 
+def check_history_scope(principal: Principal, history: Any, kind: str, subject_id: Any) -> None:
+    """A scoped token may not write about a subject the history has from outside its scope
+    (naming another county's station id, and claiming its own county, would move that
+    county's rectification items)."""
+    if principal.scope is None or not subject_id:
+        return
+    if history.elsewhere(kind, str(subject_id), principal.scope):
+        raise ProblemError(
+            "out-of-scope",
+            f"{kind} {subject_id} was evaluated before outside the token's region ({principal.scope.text})",
+            [
+                Problem(
+                    f"该编号的记录曾在令牌范围({principal.scope.name_zh()})以外的地区评估,不能以本令牌写入",
+                    None,
+                    "check the record's id, or use a token of the subject's region",
+                    "scope",
+                )
+            ],
+        )
+
+
 def check_scope(principal: Principal, record: Any) -> Region:
     """The record's region, which must lie in the principal's scope (to write about it)."""
     region = Region.of(record.get("region") if isinstance(record, dict) else getattr(record, "region", None))

@@ -128,7 +128,7 @@ def _record(
         for record, line in _rows(engine, spec.get("kind"), source, rows_file):
             bar.advance()
             report = line.get("report")
-            why = _not_kept(report, record, scope)
+            why = _not_kept(report, record, scope, history)
             if why is not None or report is None:
                 skipped[why or "invalid"] = skipped.get(why or "invalid", 0) + 1
                 continue
@@ -146,14 +146,18 @@ def _record(
 
 
 def _not_kept(
-    report: dict[str, Any] | None, record: dict[str, Any] | None, scope: Scope | None
+    report: dict[str, Any] | None, record: dict[str, Any] | None, scope: Scope | None, history: Any
 ) -> str | None:
-    """Why a row is not kept in the history (None: it is)."""
+    """Why a row is not kept in the history (None: it is): no report, no id, or a region outside
+    the token's scope, claimed or (for a subject evaluated before) as the history has it."""
     if report is None:
         return "invalid"
     if not report["subject"].get("id"):
         return "no_id"
     if scope is not None and not scope.covers(Region.of((record or {}).get("region"))):
+        return "out_of_scope"
+    subject = report["subject"]
+    if scope is not None and history.elsewhere(subject.get("kind", ""), str(subject["id"]), scope):
         return "out_of_scope"
     return None
 

@@ -22,7 +22,7 @@ from ..monitor.api import Monitor
 from ..monitor.events import read_events
 from ..monitor.render import NO_START, MonitorResult
 from ..outcomes import Verdict
-from .auth import Assessor, Viewer, check_scope
+from .auth import Assessor, Viewer, check_history_scope, check_scope
 from .limits import EVENT_SUFFIXES, save_upload
 from .problems import ProblemError
 from .responses import PROBLEMS, JsonBody
@@ -89,6 +89,7 @@ def evaluate(body: EvaluateRequest, request: Request, who: Assessor) -> JsonBody
     engine = catalog.engine(body.packs, body.ignore_scope)
     subject = _subject(engine, body.record, body.kind)
     region = check_scope(who, subject)
+    check_history_scope(who, request.app.state.service.history, subject.kind_name, subject.id)
     report = engine.evaluate(subject, as_of=body.as_of or date.today(), trace=body.trace)
     return _recorded(request, catalog.generation, report, body.record, who, region, body.lang)
 
@@ -120,6 +121,7 @@ def evaluate_events(body: EventsEvaluateRequest, request: Request, who: Assessor
     engine = catalog.engine(body.packs, body.ignore_scope)
     subject = _subject(engine, body.record, body.kind)
     region = check_scope(who, subject)
+    check_history_scope(who, request.app.state.service.history, subject.kind_name, subject.id)
     events = _events(body.events)
     try:
         report = evaluate_with_events(
