@@ -153,6 +153,21 @@ def test_numbers_that_are_id_or_phone_numbers_are_masked_too() -> None:
     assert mask_record({"phone": 13812345678, "x": 12345}) == {"phone": "138****5678", "x": 12345}
 
 
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("138-1234-5678", "138-****-5678"),
+        ("138 1234 5678", "138 **** 5678"),
+        ("057188886666", "057*******66"),
+        ("(0571)88886666", "(057*)******66"),
+        ("电话 0571 88886666", "电话 057* ******66"),
+        ("经费300000元", "经费300000元"),  # an amount is not a phone number
+    ],
+)
+def test_phone_numbers_written_with_spaces_dashes_or_brackets_are_masked(written: str, masked: str) -> None:
+    assert mask_record({"note": written}) == {"note": masked}
+
+
 def test_a_rule_failing_again_counts_rounds_and_unknown_or_older_changes_nothing(
     history: History, haining: Engine
 ) -> None:

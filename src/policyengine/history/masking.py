@@ -43,6 +43,24 @@ def _keep(head: int, tail: int) -> Callable[[re.Match[str]], str]:
     return mask
 
 
+def _digits(head: int, tail: int) -> Callable[[re.Match[str]], str]:
+    """Keep the first ``head`` and last ``tail`` digits, mask the others; separators stay."""
+
+    def mask(match: re.Match[str]) -> str:
+        text = match.group()
+        total = sum(c.isdigit() for c in text)
+        out, seen = [], 0
+        for c in text:
+            if c.isdigit():
+                seen += 1
+                out.append(c if seen <= head or seen > total - tail else "*")
+            else:
+                out.append(c)
+        return "".join(out)
+
+    return mask
+
+
 def _landline(match: re.Match[str]) -> str:
     area, number = match.group().split("-")
     return f"{area}-{'*' * (len(number) - 2)}{number[-2:]}"
@@ -54,6 +72,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     (re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"), _keep(6, 3)),  # ID, 15 (1980s-2000s)
     (re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9])"), _keep(3, 4)),  # mobile
     (re.compile(r"(?<![0-9])0\d{2,3}-\d{7,8}(?![0-9])"), _landline),  # 0571-88886666
+    # 138-1234-5678, 138 1234 5678
+    (re.compile(r"(?<![0-9])1[3-9]\d[- ]\d{4}[- ]\d{4}(?![0-9])"), _digits(3, 4)),
+    # (0571)88886666, 0571 88886666, 057188886666
+    (re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)\s?|0\d{2,3}\s)\d{7,8}(?![0-9])"), _digits(3, 2)),
+    (re.compile(r"(?<![0-9])0\d{10,11}(?![0-9])"), _digits(3, 2)),
 )
 
 #: lists whose items are people: each item's ``name`` is a person's name
@@ -85,13 +108,15 @@ MASKING_RULES: tuple[MaskRule, ...] = (
     MaskRule(
         "mobile",
         "手机号",
-        "any value: 11 digits from 13–19 (with or without +86); first 3 and last 4 kept",
+        "any value: 11 digits from 13–19 (with or without +86), also written 138-1234-5678 or "
+        "138 1234 5678; first 3 and last 4 digits kept",
         ("13812345678", "138****5678"),
     ),
     MaskRule(
         "landline",
         "固定电话",
-        "any value: area code, dash, 7–8 digits; the area code and the last 2 digits kept",
+        "any value: area code and 7–8 digits, written 0573-87654321, 0573 87654321, (0573)87654321 "
+        "or 057387654321; the area code (with a dash; else its first 3 digits) and the last 2 kept",
         ("0573-87654321", "0573-******21"),
     ),
     MaskRule(
