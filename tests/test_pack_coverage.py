@@ -220,3 +220,25 @@ def test_each_shipped_pack_names_its_section_and_cites_every_figure_in_it(pack_i
         assert row.problem is None, f"{pack_id} {row.source}: {row.problem}"
         uncited = [(u.line, u.number) for u in row.uncited]
         assert uncited == [], f"{pack_id} {row.source}: uncited figures (line, figure) {uncited}"
+
+
+def test_a_from_line_that_occurs_twice_is_named_not_guessed(tmp_path: Path) -> None:
+    d, sources = numbers_pack(tmp_path, "  []")
+    (sources / "s.txt").write_text("目录\n甲省\n乙省\n" + SOURCE_TEXT, encoding="utf-8")  # a TOC first
+    body = (d / "pack.yaml").read_text(encoding="utf-8")
+    (d / "pack.yaml").write_text(body.replace("not_checked:\n  []\n", ""), encoding="utf-8")
+    [row] = figures(d, sources)
+    assert row.lines is None and row.problem is not None
+    assert "2 lines read “甲省” (lines 2、5)" in row.problem
+
+
+def test_only_a_new_line_ends_a_line(tmp_path: Path) -> None:
+    d, sources = numbers_pack(tmp_path, "  []")
+    text = SOURCE_TEXT.replace(
+        "每站配备2名以上社工。", "每站配备2名\u2028以上社工。"
+    )  # a line separator inside
+    (sources / "s.txt").write_text(text, encoding="utf-8")
+    body = (d / "pack.yaml").read_text(encoding="utf-8")
+    (d / "pack.yaml").write_text(body.replace("not_checked:\n  []\n", ""), encoding="utf-8")
+    [row] = figures(d, sources)
+    assert row.lines == (2, 6) and [(u.line, u.number) for u in row.uncited][-1] == (6, "35038743")

@@ -131,6 +131,11 @@ def _judged(pack: Pack, name: str, checked_by: list[str]) -> str | None:
     return "、".join(SEVERITY_ZH[s] for s in SEVERITY_ZH if s in found) or None
 
 
+def _cell(text: str) -> str:
+    """Text as one Markdown table cell: on one line, its bars escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def render_markdown(rows: dict[str, list[Cell]], as_of: date | None) -> str:
     """The matrix in zh, a table per row, with an English summary."""
     when = as_of.isoformat() if as_of else "各参数最新值"
@@ -145,11 +150,11 @@ def render_markdown(rows: dict[str, list[Cell]], as_of: date | None) -> str:
             "|---|---|---|---|---|---|---|---|",
         ]
         for c in cells:
-            quote = (c.quote or "—").replace("|", "\\|")
+            quote = _cell(c.quote or "—")
             judged = c.judged or "仅列明"
             out.append(
-                f"| `{c.pack}` | {c.region} | {c.value} | {c.basis or '—'} | {c.reading or '—'} "
-                f"| {judged} | {c.clause} | {quote} |"
+                f"| `{c.pack}` | {_cell(c.region)} | {_cell(c.value)} | {c.basis or '—'} "
+                f"| {c.reading or '—'} | {judged} | {_cell(c.clause)} | {quote} |"
             )
         out.append("")
     filled = [(row, len({c.pack for c in cells})) for row, cells in rows.items() if cells]

@@ -117,9 +117,9 @@ def _quote_spans(quote: str, text: SourceText) -> list[tuple[int, int]]:
 
 
 def _scan(row: SectionNumbers, raw: str, lines: tuple[int, int], spans: list[tuple[int, int]]) -> None:
-    offsets = [0]
-    for line in raw.splitlines(keepends=True):
-        offsets.append(offsets[-1] + len(line))
+    offsets = [0, *(i + 1 for i, ch in enumerate(raw) if ch == "\n")]  # where each line starts
+    if offsets[-1] < len(raw):
+        offsets.append(len(raw))  # the last line has no "\n"
     first, last = lines
     begin, end = offsets[first - 1], offsets[min(last, len(offsets) - 1)]
     for m in NUMBER.finditer(raw, begin, end):

@@ -31,7 +31,9 @@ class Section(BaseModel):
 def section_lines(section: Section, raw: str) -> tuple[int, int] | str:
     """The section's first and last line numbers (1-based, both included), or why it is not
     in the text."""
-    lines = raw.splitlines()
+    lines = raw.split("\n")  # lines as numbers.py counts them: only "\n" ends one
+    if lines and lines[-1] == "":
+        lines.pop()
     if section.lines is not None:
         m = _LINES.match(section.lines)
         assert m is not None  # the pattern was checked when the pack was read
@@ -40,10 +42,13 @@ def section_lines(section: Section, raw: str) -> tuple[int, int] | str:
             return f"lines {section.lines} are not within the file's {len(lines)} lines"
         return first, last
     stripped = [line.strip() for line in lines]
-    try:
-        start = stripped.index(section.from_ or "")
-    except ValueError:
+    starts = [i for i, line in enumerate(stripped) if line == section.from_]
+    if not starts:
         return f"no line reads “{section.from_}”"
+    if len(starts) > 1:  # a table of contents above the text would make the section its TOC
+        where = "、".join(str(i + 1) for i in starts[:5])
+        return f'{len(starts)} lines read “{section.from_}” (lines {where}); name the section by lines: "N-M"'
+    start = starts[0]
     if section.to is None:
         return start + 1, len(lines)
     try:
