@@ -267,6 +267,17 @@ def test_problem_documents_carry_positions_and_hints(server: Server) -> None:
         problem(
             client.post("/api/v1/evaluate", content=huge, headers={"content-type": "application/json"}), 413
         )
+
+        def chunked() -> Iterator[bytes]:  # no Content-Length: the limit counts as the body comes
+            yield b'{"record": {"x": "'
+            for _ in range(9):
+                yield b"a" * (1024 * 1024)
+            yield b'"}, "packs": ["haining"]}'
+
+        problem(
+            client.post("/api/v1/evaluate", content=chunked(), headers={"content-type": "application/json"}),
+            413,
+        )
         not_a_sheet = client.post(
             "/api/v1/jobs",
             data={"packs": ["haining"], "formats": ["csv"]},

@@ -43,10 +43,6 @@ LEDGER_SUFFIXES = (*_SPREADSHEETS, *TEXT_SUFFIXES)
 EVENT_SUFFIXES = TEXT_SUFFIXES
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """ASGI middleware: refuse a request body over its limit with a 413 problem document."""
 
@@ -67,27 +63,38 @@ class BodyLimit:
             await self._refuse(scope, send, limit)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            # Over the limit, the 413 is sent from here and the app is told the client left:
+            # an exception raised here would reach the framework's body parser, which answers
+            # 400 ("error parsing the body") instead.
+            nonlocal seen, started, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge
+                    refused = True
+                    if not started:
+                        started = True
+                        await self._refuse(scope, send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
         async def sending(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 has been sent: nothing the app says after it goes out
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, sending)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, send, limit)
+        except Exception:
+            if not refused:  # the app's own fault: its error handling is not ours
+                raise
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         item = {
