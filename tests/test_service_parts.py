@@ -223,3 +223,18 @@ def test_a_job_refuses_packs_that_changed_since_the_service_loaded_them(tmp_path
     outcome = json.loads((tmp_path / "outcome.json").read_text(encoding="utf-8"))
     assert "changed since the service loaded them" in outcome["problems"][0]["message"]
     assert "reload" in outcome["problems"][0]["hint"] and not (tmp_path / "result.csv").exists()
+
+
+def test_a_job_directory_is_private_and_its_spec_holds_no_database_url(tmp_path: Path) -> None:
+    from datetime import date
+
+    from policyengine.service.jobs import Job, JobManager
+
+    manager = JobManager(tmp_path, workers=0, db_url="postgresql://pe:s3cret@db/pe", keep_inputs=False)
+    job_id, directory = manager.new_directory()
+    assert (directory.stat().st_mode & 0o777) == 0o700 and (
+        (tmp_path / "jobs").stat().st_mode & 0o777
+    ) == 0o700
+    job = Job(job_id, 1, "t", None, "in.csv", ["haining"], date(2023, 6, 30), ["csv"], directory)
+    manager.submit(job, {"packs": ["haining"], "as_of": "2023-06-30"})
+    assert "s3cret" not in (directory / "spec.json").read_text(encoding="utf-8")

@@ -85,7 +85,8 @@ class JobManager:
     def __init__(self, data_dir: Path | None, workers: int, db_url: str, keep_inputs: bool) -> None:
         self._own_dir = data_dir is None
         self.root = Path(tempfile.mkdtemp(prefix="pe-service-")) if data_dir is None else data_dir
-        (self.root / "jobs").mkdir(parents=True, exist_ok=True)
+        (self.root / "jobs").mkdir(parents=True, exist_ok=True, mode=0o700)
+        (self.root / "jobs").chmod(0o700)  # uploads hold personal data: this user's only
         self.db_url, self.keep_inputs = db_url, keep_inputs
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -101,16 +102,14 @@ class JobManager:
     def new_directory(self) -> tuple[str, Path]:
         job_id = secrets.token_hex(8)
         directory = self.root / "jobs" / job_id
-        directory.mkdir(parents=True)
+        directory.mkdir(parents=True, mode=0o700)
         return job_id, directory
 
     def submit(self, job: Job, spec: dict[str, Any]) -> Job:
         """Queue ``job``; ``spec`` is what :func:`.job_worker.run_job` gets (minus the service's part)."""
         job.outcome = None
-        (job.directory / "spec.json").write_text(
-            json.dumps({**spec, "db_url": self.db_url, "keep_inputs": self.keep_inputs}, default=str),
-            encoding="utf-8",
-        )
+        # the database URL (it may hold a password) never goes to disk: added when the job starts
+        (job.directory / "spec.json").write_text(json.dumps(spec, default=str), encoding="utf-8")
         with self._lock:
             self._jobs[job.id] = job
         self._queue.put(job)
@@ -131,6 +130,7 @@ class JobManager:
                 return
             job.started_at = utcnow()
             spec = json.loads((job.directory / "spec.json").read_text(encoding="utf-8"))
+            spec |= {"db_url": self.db_url, "keep_inputs": self.keep_inputs}
             process = self._context.Process(
                 target=run_job, args=(spec,), name=f"pe-job-{job.id}", daemon=True
             )
