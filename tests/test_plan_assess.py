@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from policyengine.batch.planned import pick_engine, run_planned_assessment
-from policyengine.batch.run import run_assessment
+from policyengine.batch.planned import pick_engine
+from policyengine.batch.run import run_assessment, run_planned_assessment
 from test_assess import build_workbook
 from test_plan_records import mutate, pools_for, seeds_for
 

@@ -17,8 +17,7 @@ rows come out in input order, then the second sheets' orphan rows.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Iterator
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -27,14 +26,10 @@ from typing import TYPE_CHECKING, Any
 from ..evaluate.engine import Engine
 from ..models import Subject
 from .correlate import CorrelationIndex, build_index
-from .events import SubjectLogs, load_logs
+from .events import SubjectLogs
 from .pipeline import area_of, evaluate_item, lenient_subject
 from .readers import Input
 from .rows import InputProblem, InputRow, ResultRow, WorkItem
-from .run import ProgressFactory, _check_usage, _resolve_kind, _restore, _terminate_as_exit, open_input
-from .summary import Summary
-from .writers.options import DEFAULT_OPTIONS, OutputOptions
-from .writers.registry import open_writers
 
 if TYPE_CHECKING:
     from ..plan.build import Plan
@@ -193,70 +188,3 @@ def _read(engine: Engine, row: InputRow, kind: str | None) -> tuple[Subject | No
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def run_planned_assessment(
-    packs: Sequence[str | Path],
-    input_path: Path,
-    outs: Sequence[Path],
-    *,
-    as_of: date | None = None,
-    kind: str | None = None,
-    jobs: int = 1,
-    mapping: Path | None = None,
-    sheets: Sequence[str] = (),
-    progress: ProgressFactory | None = None,
-    ignore_scope: bool = False,
-    events: Path | None = None,
-    events_from: date | None = None,
-    backend: str = "plain",
-    output: OutputOptions = DEFAULT_OPTIONS,
-    records_sheet: str | None = None,
-    header_row: int | None = None,
-    list_sheets: Sequence[str] = (),
-) -> Summary:
-    """:func:`.run.run_assessment` with the plan evaluating the rows: the same arguments, the
-    same checks, outputs and summary. (It follows ``run_assessment`` step by step; were that
-    function to take the row evaluator as an argument, this one would be a call.) ``jobs`` is
-    accepted for the same command line; DuckDB runs the plan on every core by itself."""
-    _check_usage(jobs, events, events_from)
-    engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
-    kind = _resolve_kind(engine, kind, input_path)
-    model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
-    logs = load_logs(engine, events, kind, events_from, backend) if events is not None else None
-    source = open_input(input_path, model, outs, mapping, sheets, records_sheet, header_row, list_sheets)
-    summary = Summary(as_of=as_of or date.today(), keep_ids=logs is not None)
-    try:
-        writers = open_writers(
-            outs, replace(output, as_of=summary.as_of, generated_at=summary.generated_at, kind=kind)
-        )
-    except BaseException:
-        source.close()
-        raise
-    bar = progress(source.total) if progress is not None else None
-    previous = _terminate_as_exit()
-    try:
-        rows = assess_planned(
-            source, as_of=summary.as_of, kind=kind, engine=engine, ignore_scope=ignore_scope, logs=logs
-        )
-        for row in rows:
-            summary.add(row)
-            for w in writers:
-                w.write(row)
-            if bar is not None:
-                bar.advance()
-    except BaseException:
-        for w in writers:
-            w.abort()
-        raise
-    finally:
-        _restore(previous)
-        if bar is not None:
-            bar.stop()
-        source.close()
-    source.describe(summary)
-    if logs is not None:
-        summary.notes.extend(logs.unused_note(summary.record_ids, kind))
-    for w in writers:
-        w.close(summary)
-    return summary

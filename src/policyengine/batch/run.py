@@ -54,6 +54,7 @@ def run_assessment(
     records_sheet: str | None = None,
     header_row: int | None = None,
     list_sheets: Sequence[str] = (),
+    planned: bool = False,
 ) -> Summary:
     """Assess every row of ``input_path`` under ``packs`` and write each of ``outs`` (the
     writer is chosen by suffix). ``kind`` defaults to the only kind the packs check (JSONL
@@ -66,7 +67,8 @@ def run_assessment(
     assessor, ``--fail-on``, CSV encoding, per-record reports); ``records_sheet``,
     ``header_row`` and ``list_sheets`` say how to read a ledger (:func:`open_input`). Raises
     :class:`PolicyEngineError` for unusable input before any row is evaluated; if the run fails
-    later, every output is removed.
+    later, every output is removed. ``planned`` has the relational plan judge the rows
+    (:mod:`.planned`) instead of the row engine: the same outputs, order and input errors.
     """
     _check_usage(jobs, events, events_from)
     engine = Engine.from_packs(packs, ignore_scope=ignore_scope)  # load and check the packs first
@@ -87,16 +89,7 @@ def run_assessment(
         raise
     bar = progress(source.total) if progress is not None else None
     try:
-        rows = assess(
-            [str(p) for p in packs],
-            source,
-            as_of=summary.as_of,
-            kind=kind,
-            jobs=jobs,
-            engine=engine,
-            ignore_scope=ignore_scope,
-            logs=logs,
-        )
+        rows = _judged_rows(packs, source, summary.as_of, kind, jobs, engine, ignore_scope, logs, planned)
         _write_rows(rows, summary, writers, bar)
     except BaseException:
         for w in writers:
@@ -113,6 +106,43 @@ def run_assessment(
     for w in writers:
         w.close(summary)
     return summary
+
+
+def run_planned_assessment(*args: Any, **kwargs: Any) -> Summary:
+    """:func:`run_assessment` with the plan evaluating the rows: the same arguments, the same
+    checks, outputs and summary. ``jobs`` is accepted for the same command line; DuckDB runs
+    the plan on every core by itself."""
+    return run_assessment(*args, **kwargs, planned=True)
+
+
+def _judged_rows(
+    packs: Sequence[str | Path],
+    source: Any,
+    as_of: date,
+    kind: str | None,
+    jobs: int,
+    engine: Engine,
+    ignore_scope: bool,
+    logs: Any,
+    planned: bool,
+) -> Iterable[ResultRow]:
+    """The rows, judged by the row engine (``jobs`` processes) or by the relational plan."""
+    if planned:  # `assess --engine plan`
+        from .planned import assess_planned
+
+        return assess_planned(
+            source, as_of=as_of, kind=kind, engine=engine, ignore_scope=ignore_scope, logs=logs
+        )
+    return assess(
+        [str(p) for p in packs],
+        source,
+        as_of=as_of,
+        kind=kind,
+        jobs=jobs,
+        engine=engine,
+        ignore_scope=ignore_scope,
+        logs=logs,
+    )
 
 
 def _write_rows(rows: Iterable[ResultRow], summary: Summary, writers: Sequence[Any], bar: Any) -> None:

@@ -45,7 +45,8 @@ def gate(summary: Summary, fail_on: str) -> int:
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
-    from ..batch.planned import pick_engine, run_planned_assessment
+    from ..batch.planned import pick_engine
+    from ..batch.run import run_planned_assessment
 
     engine, why = pick_engine(args.engine, args.input)
     if args.engine == "auto":
