@@ -25,7 +25,7 @@ from .children import ChildStore
 from .guards import json_line
 from .ledger import SheetLayout, Totals
 from .rows import InputProblem, InputRow
-from .sheets import SheetSource, child_sheet, open_source, read_layout, records_rows
+from .sheets import SheetSource, child_key, child_sheet, count_lines, open_source, read_layout, records_rows
 from .summary import Summary
 from .tabular import build_header_map, split_mapping
 
@@ -104,7 +104,7 @@ class Input:
 
     def _prepare(self, records_sheet: str | None, extra: dict[str, Path], lists: dict[str, str]) -> None:
         if self.suffix == ".jsonl":
-            self.total = _count_lines(self.path)
+            self.total = count_lines(self.path)
             return
         assert self.hm is not None and self.store is not None
         self.source = open_source(self.path, self.hm, records_sheet, lists)
@@ -165,7 +165,7 @@ class Input:
     def _attach_children(self, row: InputRow) -> None:
         if not self.children or row.record is None or self.store is None:
             return
-        rid = _key(row.record.get("id"))
+        rid = child_key(row.record.get("id"))
         if not rid:
             for sheet, field_name in self.children:
                 row.notes.append(
@@ -247,19 +247,3 @@ class Input:
         if self.store is not None:
             self.store.close()
             self.store = None
-
-
-def _key(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            n += block.count(b"\n")
-    return n

@@ -44,7 +44,7 @@ class SheetSource:
     def total(self, name: str) -> int | None:
         """Rows in the sheet, header and caption included (None when unknown)."""
         if self.book is None:
-            return _count_lines(self.path)
+            return count_lines(self.path)
         return self.book.total(name)
 
     def release(self, name: str) -> None:
@@ -317,12 +317,13 @@ def child_sheet(
                 continue
             item, notes = read_row(columns, headers, cells, sheet, n)
             totals.add(item, cells)
-            yield n, _key(cells[key_col] if key_col < len(cells) else None), item, notes
+            yield n, child_key(cells[key_col] if key_col < len(cells) else None), item, notes
 
     return ChildSheet(items(), ignored, totals, headers[key_col])
 
 
-def _key(value: Any) -> str:
+def child_key(value: Any) -> str:
+    """A parent id as written in a cell (12.0 → \"12\"), compared as text."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -330,7 +331,8 @@ def _key(value: Any) -> str:
     return str(value).strip()
 
 
-def _count_lines(path: Path) -> int:
+def count_lines(path: Path) -> int:
+    """Lines of a text file, read in 1 MiB blocks."""
     n = 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

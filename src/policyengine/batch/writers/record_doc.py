@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ...outcomes import Outcome, Verdict
-from .batch_doc import TERMS, finding_table, number_blocks
+from .batch_doc import NUMERALS, TERMS, finding_table, number_blocks
 from .document import (
     Block,
     Cell,
@@ -23,8 +23,6 @@ from .document import (
 from .labels import TONES, kind_title
 from .options import OutputOptions
 from .views import RowView, ScoreView
-
-NUMERALS = "一二三四五六七八九十"
 
 
 def record_document(view: RowView, options: OutputOptions, as_of: date, generated_at: datetime) -> Document:
