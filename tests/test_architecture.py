@@ -64,6 +64,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "policyengine.testing.*",
             "policyengine.history.*",
             "policyengine.service.*",
+            "policyengine.web",
+            "policyengine.web.*",
         ],
     ),
     ("built-ins", ["policyengine._builtins", "policyengine._shipped_packs"]),

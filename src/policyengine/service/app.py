@@ -50,6 +50,12 @@ problem documents (`application/problem+json`) with positions and hints. See doc
 """
 
 
+PAGES_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
 @dataclass
 class Service:
     config: ServiceConfig
@@ -91,6 +97,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
     )
     app.middleware("http")(_security_headers)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    from ..web import install as install_pages
+
+    install_pages(app)
     return app
 
 
@@ -108,10 +117,15 @@ async def _security_headers(
 ) -> Response:
     response = await call_next(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if not request.url.path.startswith("/api/v1/docs"):
+    path = request.url.path
+    if path.startswith("/api/") and not path.startswith("/api/v1/docs"):
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         )
+    elif not path.startswith("/api/"):  # the web pages: nothing from elsewhere, no inline script
+        response.headers.setdefault("Content-Security-Policy", PAGES_CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

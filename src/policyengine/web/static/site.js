@@ -1,0 +1,2 @@
+// policyengine web pages: small progressive enhancements; every page reads without this file.
+"use strict";
