@@ -118,7 +118,7 @@ class Chromium:
                 setpgroup=0,  # its own process group: its helpers end with it, Ctrl-C reaches us
             )
         except OSError as exc:
-            self._close_fds()
+            self._release_files()  # nothing started: its pipes, log and profile go
             raise _failed(f"Chromium 无法启动 / cannot start {exe}: {exc}") from exc
         finally:
             for fd in (commands, answers, null):
@@ -200,20 +200,31 @@ class Chromium:
     # ------------------------------------------------------------------ the end
 
     def close(self) -> None:
-        """Ask the browser to close, then make sure it has; remove its profile."""
-        pid: int | None = getattr(self, "_pid", None)
+        """Ask the browser to close, then make sure it has; remove its profile. A signal that
+        interrupts the polite close (SIGTERM is raised as SystemExit) still gets the browser's
+        process group killed and its profile removed, in ``finally``."""
+        pid: int = getattr(self, "_pid", -1)
         self._pid = -1
-        if pid is not None and pid > 0:
-            try:
-                self._send("Browser.close")
-            except PolicyEngineError:
-                pass
-            if not _reaped(pid, 5.0):
+        gone = pid <= 0
+        try:
+            if not gone:
                 try:
-                    os.killpg(pid, signal.SIGKILL)  # the group this browser leads: it and its helpers
-                except (ProcessLookupError, PermissionError):
+                    self._send("Browser.close")
+                except PolicyEngineError:
                     pass
-                _reaped(pid, 5.0)
+                gone = _reaped(pid, 5.0)
+        finally:
+            try:
+                if not gone:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)  # the group this browser leads: it and its helpers
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                    _reaped(pid, 5.0)
+            finally:
+                self._release_files()
+
+    def _release_files(self) -> None:
         self._close_fds()
         self._log.close()
         shutil.rmtree(self._profile, ignore_errors=True)
