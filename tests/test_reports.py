@@ -302,7 +302,8 @@ def test_the_batch_docx_opens_and_says_who_and_when(plain: Path) -> None:
     assert any("评估单位(盖章)" in c for c in cells) and any("负责人签字" in c for c in cells)
     assert "四川省社会工作服务体系建设" in cells  # the pack, with version and hash
     headers = [t[0] for t in tables]
-    assert ["序号", "台账位置", "编号", "名称", "地区", "结论", "不符合", "数据不足"] in headers  # no 得分
+    # no 得分; failed warnings apart from the failures that decide the verdict
+    assert ["序号", "台账位置", "编号", "名称", "地区", "结论", "不符合", "警告", "数据不足"] in headers
     assert ["规则", "结果", "严重程度", "说明", "依据"] in headers
     assert "场地/服务面积(平方米)" in cells  # the unreadable cell's field by its title
     assert not raw_in(paragraphs + "\n".join(cells))
@@ -488,3 +489,16 @@ def test_a_station_format_without_a_directory_is_refused(
     assert main(args) == 2
     assert "--station-format needs --station-reports" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_failed_warning_is_counted_apart_from_the_failures_that_decide_the_verdict() -> None:
+    from policyengine.batch.writers.views import FindingView, RowView
+
+    def finding(outcome: str, severity: str) -> FindingView:
+        return FindingView("r", "规则", outcome, severity, "说明", "依据", None, "sichuan")
+
+    view = RowView(1, "第2行", "S1", "示例社工站", "丹棱县", "station", "compliant", 3)
+    view.findings = [finding("fail", "warning"), finding("fail", "info"), finding("pass", "error")]
+    assert (view.failed(), view.warned()) == (0, 2)  # 合规, 不符合 0, 警告 2
+    view.findings.append(finding("fail", "error"))
+    assert (view.failed(), view.warned()) == (1, 2)

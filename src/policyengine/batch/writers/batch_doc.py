@@ -32,7 +32,8 @@ from .views import RowView, error_view
 NUMERALS = "一二三四五六七八九十"
 #: what the verdicts and severities mean, under every report
 TERMS = (
-    "结论口径:合规,指至少一条规则适用、每条适用规则的数据齐全且全部符合;不合规,指至少一条"
+    "结论口径:合规,指至少一条规则适用、每条适用规则的数据齐全,且严重程度为“不合规”的规则全部符合"
+    "(严重程度为警告、提示的规则不符合时不影响结论,计入“警告”一栏);不合规,指至少一条"
     "严重程度为“不合规”的规则不符合;数据不全,指缺少判断所需的数据,有规则无法判断;未评估,指所选"
     "政策包没有适用于该记录的规则;无法读取,指台账该行无法读取。严重程度:规则不符合时的后果——"
     "不合规(影响结论)、警告、提示(不影响结论)。每条结论均注明所依据的文件和条款。"
@@ -167,11 +168,11 @@ def _scores(summary: Summary) -> Table:
 
 
 def _results(summary: Summary, views: list[RowView], scored: bool) -> list[Block]:
-    headers = ["序号", "台账位置", "编号", "名称", "地区", "结论", "不符合", "数据不足"]
-    widths = [6, 14, 12, 24, 14, 10, 10, 10]
+    headers = ["序号", "台账位置", "编号", "名称", "地区", "结论", "不符合", "警告", "数据不足"]
+    widths = [6, 14, 12, 22, 12, 10, 8, 8, 8]
     if scored:
         headers[6:6] = ["得分", "等级"]
-        widths = [5, 10, 13, 19, 10, 9, 9, 7, 9, 9]
+        widths = [5, 10, 12, 17, 10, 9, 9, 7, 7, 7, 7]
     rows = []
     for v in views:
         cells = [
@@ -182,6 +183,7 @@ def _results(summary: Summary, views: list[RowView], scored: bool) -> list[Block
             Cell(v.area),
             Cell(v.verdict_zh, TONES.get(v.verdict)),
             Cell(str(v.failed())),
+            Cell(str(v.warned())),
             Cell(str(v.undecided())),
         ]
         if scored:
@@ -190,7 +192,7 @@ def _results(summary: Summary, views: list[RowView], scored: bool) -> list[Block
                 Cell("; ".join(s.grade for s in v.scores)),
             ]
         rows.append(cells)
-    short = {0, 5, len(headers) - 2, len(headers) - 1} | ({6, 7} if scored else set())
+    short = {0, 5, len(headers) - 3, len(headers) - 2, len(headers) - 1} | ({6, 7} if scored else set())
     note = None
     if summary.rows > len(views):
         note = f"共 {summary.rows} 条记录,此处列出前 {len(views)} 条;全部结果见 XLSX 或 JSONL 输出。"

@@ -81,23 +81,24 @@ def _basics(view: RowView, what: str) -> Table:
 def _conclusion(view: RowView) -> list[Block]:
     counts = view.counts
     if view.verdict == "invalid":
-        row = [Cell(view.verdict_zh, TONES["invalid"]), Cell("—"), Cell("—"), Cell("—"), Cell("—")]
+        row = [Cell(view.verdict_zh, TONES["invalid"]), *(Cell("—") for _ in range(5))]
     else:
         row = [
             Cell(view.verdict_zh, TONES.get(view.verdict)),
             Cell(str(view.rules_evaluated or 0)),
             Cell(str(counts.get(Outcome.PASS.value, 0))),
-            Cell(str(counts.get(Outcome.FAIL.value, 0))),
+            Cell(str(view.failed())),
+            Cell(str(view.warned())),
             Cell(str(counts.get(Outcome.UNKNOWN.value, 0) + counts.get(Outcome.ERROR.value, 0))),
         ]
     blocks: list[Block] = [
         Table(
             id="conclusion",
             title="评估结论",
-            headers=["结论", "评估规则(条)", "符合", "不符合", "数据不足"],
+            headers=["结论", "评估规则(条)", "符合", "不符合", "警告", "数据不足"],
             rows=[row],
-            widths=[24, 22, 18, 18, 18],
-            nowrap=frozenset(range(5)),
+            widths=[20, 20, 15, 15, 15, 15],
+            nowrap=frozenset(range(6)),
         )
     ]
     blocks.extend(Paragraph(line) for line in view.scope)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..._format import format_decimal
-from ...outcomes import Outcome, status_label
+from ...outcomes import Outcome, Severity, status_label
 from ..rows import QUIET, InputProblem, ResultRow
 from .labels import citation_text, field_text, finding_message, humanise, zh_part
 
@@ -95,7 +95,13 @@ class RowView:
         return [f for f in self.findings if f.outcome not in QUIET]
 
     def failed(self) -> int:
-        return sum(f.outcome == Outcome.FAIL for f in self.findings)
+        """Failed rules that weigh on the verdict (severity 错误)."""
+        return sum(f.outcome == Outcome.FAIL and f.severity == Severity.ERROR for f in self.findings)
+
+    def warned(self) -> int:
+        """Failed rules of severity 警告 or 提示: shown apart, so that 合规 beside a count of
+        failures never reads as a contradiction."""
+        return sum(f.outcome == Outcome.FAIL and f.severity != Severity.ERROR for f in self.findings)
 
     def undecided(self) -> int:
         return sum(f.outcome in (Outcome.UNKNOWN, Outcome.ERROR) for f in self.findings)
