@@ -129,7 +129,9 @@ def test_uploads_are_judged_by_name_and_first_bytes(tmp_path: Path) -> None:
     assert not (tmp_path / "other.xlsx").exists()
 
 
-def _run_asgi(limit: BodyLimit, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+def _run_asgi(
+    limit: BodyLimit, body: bytes, headers: list[tuple[bytes, bytes]], method: str | None = None
+) -> tuple[int, bytes]:
     sent: list[dict[str, Any]] = []
     chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)] or [b""]
 
@@ -140,7 +142,7 @@ def _run_asgi(limit: BodyLimit, body: bytes, headers: list[tuple[bytes, bytes]])
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "path": "/api/v1/evaluate", "headers": headers}
+    scope = {"type": "http", "path": "/api/v1/evaluate", "headers": headers, "method": method}
     asyncio.run(limit(scope, receive, send))  # type: ignore[arg-type]
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
@@ -158,6 +160,25 @@ def test_the_body_limit_refuses_early_with_a_problem_document() -> None:
     assert status == 413 and json.loads(body)["type"].endswith("/too-large")
     status, body = _run_asgi(limit, b"", [(b"content-length", b"999999")])
     assert status == 413 and "MiB" in json.loads(body)["problems"][0]["message"]
+
+
+def test_a_write_without_a_token_is_refused_before_its_body_is_read() -> None:
+    read: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        read.append(len((await receive())["body"]))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limit = BodyLimit(app, max_json_bytes=5000, max_upload_bytes=10_000)
+    status, body = _run_asgi(limit, b"{not json", [], method="POST")
+    assert status == 401 and json.loads(body)["type"].endswith("/unauthorized") and read == []
+    status, _ = _run_asgi(limit, b"{}", [(b"authorization", b"Basic abc")], method="POST")
+    assert status == 401 and read == []
+    # a bearer token gets the body to the route, which decides whether the token is known
+    assert _run_asgi(limit, b"{}", [(b"authorization", b"Bearer pe_x")], method="POST") == (200, b"ok")
+    assert _run_asgi(limit, b"", [], method="GET") == (200, b"ok")  # reads decide per route
+    assert read == [2, 0]
 
 
 def test_a_reload_that_cannot_compile_changes_nothing(tmp_path: Path) -> None:

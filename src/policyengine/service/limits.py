@@ -26,8 +26,8 @@ from ..errors import Location, Problem
 from .problems import PROBLEM_JSON, ProblemError, document
 
 MIB = 1024 * 1024
-#: paths whose bodies are uploads (multipart): the larger limit
-UPLOAD_PATHS = ("/api/v1/jobs", "/api/v1/monitor")
+#: paths whose bodies are uploads (multipart): the larger limit (``/ledgers``: the web page's form)
+UPLOAD_PATHS = ("/api/v1/jobs", "/api/v1/monitor", "/ledgers")
 
 _SPREADSHEETS = {
     ".xlsx": b"PK\x03\x04",
@@ -41,6 +41,15 @@ _SPREADSHEETS = {
 TEXT_SUFFIXES = (".csv", ".jsonl")
 LEDGER_SUFFIXES = (*_SPREADSHEETS, *TEXT_SUFFIXES)
 EVENT_SUFFIXES = TEXT_SUFFIXES
+
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _bearer(headers: dict[bytes, bytes]) -> bool:
+    """The request states a bearer token (whether it is known is the route's question)."""
+    scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+    return scheme.lower() == b"bearer" and bool(token.strip())
 
 
 class BodyLimit:
@@ -58,6 +67,17 @@ class BodyLimit:
         path = str(scope.get("path", ""))
         limit = self.max_upload if path.startswith(UPLOAD_PATHS) else self.max_json
         headers = dict(scope.get("headers") or [])
+        if path.startswith("/api/") and scope.get("method") in WRITES and not _bearer(headers):
+            # every write needs a token: refused before its body is read or parsed
+            await self._problem(
+                scope,
+                send,
+                401,
+                "unauthorized",
+                "this needs a token (Authorization: Bearer …)",
+                "create one with `policyengine serve token create`",
+            )
+            return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)
@@ -97,22 +117,39 @@ class BodyLimit:
                 raise
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        await self._problem(
+            scope,
+            send,
+            413,
+            "too-large",
+            f"the request is larger than {limit // MIB} MiB (请求超过 {limit // MIB} MiB)",
+            "split the input, or start the server with a larger --max-upload-mb",
+        )
+
+    async def _problem(
+        self, scope: Scope, send: Send, status: int, slug: str, message: str, hint: str
+    ) -> None:
+        """Answer with a problem document, the connection then closed (the body is unread)."""
         item = {
-            "code": "too-large",
-            "message": f"the request is larger than {limit // MIB} MiB (请求超过 {limit // MIB} MiB)",
-            "hint": "split the input, or start the server with a larger --max-upload-mb",
+            "code": slug if slug == "too-large" else "auth",
+            "message": message,
+            "hint": hint,
             "file": None,
             "line": None,
             "column": None,
             "path": None,
             "pointer": None,
         }
-        doc: dict[str, Any] = document("too-large", None, item["message"], [item])
+        doc: dict[str, Any] = document(slug, None, message, [item])
         doc["instance"] = scope.get("path")
         body = json_utf8(json.dumps(doc, ensure_ascii=False))
         headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
         await send(
-            {"type": "http.response.start", "status": 413, "headers": [*headers, (b"connection", b"close")]}
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*headers, (b"connection", b"close")],
+            }
         )
         await send({"type": "http.response.body", "body": body})
 
