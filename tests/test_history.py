@@ -153,6 +153,19 @@ def test_numbers_that_are_id_or_phone_numbers_are_masked_too() -> None:
     assert mask_record({"phone": 13812345678, "x": 12345}) == {"phone": "138****5678", "x": 12345}
 
 
+def test_a_person_written_as_a_mapping_has_its_name_masked() -> None:
+    record = {
+        "contact": {"name": "张三丰", "phone": "13812345678", "title": "站长"},
+        "负责人": [{"name": "李四"}],
+        "operator": {"name": "某某社工服务中心"},  # an organisation's name stays
+    }
+    assert mask_record(record) == {
+        "contact": {"name": "张**", "phone": "138****5678", "title": "站长"},
+        "负责人": [{"name": "李*"}],
+        "operator": {"name": "某某社工服务中心"},
+    }
+
+
 @pytest.mark.parametrize(
     ("written", "masked"),
     [

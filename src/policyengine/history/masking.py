@@ -123,7 +123,8 @@ MASKING_RULES: tuple[MaskRule, ...] = (
         "person_name",
         "姓名",
         f"`name` of each item of {', '.join(sorted(p for p in PEOPLE_LISTS if p.isascii()))}; "
-        f"the fields {', '.join(sorted(PERSON_FIELDS))}; the surname (first character) kept",
+        f"the fields {', '.join(sorted(PERSON_FIELDS))} (or their `name` when they hold a "
+        "mapping, as `contact: {name: …}`); the surname (first character) kept",
         ("张三丰", "张**"),
     ),
 )
@@ -156,6 +157,8 @@ def _walk(value: Any, person: bool) -> Any:
                 out[name] = mask_name(mask_text(item))
             elif name in PEOPLE_LISTS and isinstance(item, list):
                 out[name] = [_walk(i, person=True) for i in item]
+            elif name in PERSON_FIELDS and isinstance(item, (Mapping, list, tuple)):
+                out[name] = _walk(item, person=True)  # contact: {name: 张三, phone: …}
             else:
                 out[name] = _walk(item, person=False)
         return out
