@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,17 @@ from policyengine import Engine
 from policyengine._yaml import load_yaml_file, strip_positions
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright, started once for the whole session (the web
+    app's tests; see tests/web_support.py)."""
+    from web_support import launch_browser
+
+    yield from launch_browser()
+
+
 PACKS = ROOT / "packs"
 
 MINIMAL_HEAD = """\

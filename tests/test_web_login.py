@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from test_service import Server
-from web_support import browser, log_in, new_page, screenshot, web_server
+from web_support import log_in, new_page, screenshot, web_server
 
 pytestmark = pytest.mark.slow
-__all__ = ["browser"]
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # the browser's own words (file pickers, date fields) as a bureau's PC shows them
 ]
 #: a web page in zh mode never shows these: an English field name or a raw code (a word of
 #: lowercase letters and underscores, as in `non_compliant`, `site.area`)
@@ -43,10 +44,11 @@ def web_server(tmp: Path, packs: tuple[str, ...] = ("haining", "hunan")) -> Serv
     return start_server(new_database("sqlite", tmp), tmp, packs, "--keep-inputs")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session (skipped only where no Chromium is installed and
-    ``POLICYENGINE_TEST_BROWSER`` is not ``required``, as CI sets it)."""
+def launch_browser() -> Iterator[Any]:
+    """One headless Chromium (skipped only where no Chromium is installed and
+    ``POLICYENGINE_TEST_BROWSER`` is not ``required``, as CI sets it). The session's ``browser``
+    fixture (tests/conftest.py) is this, started once: a second Playwright in the same process
+    would fail."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = find_chromium()
     if executable is None:

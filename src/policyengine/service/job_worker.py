@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import Input, run_assessment
+from ..batch.tabular import load_mapping
+from ..batch.writers.options import OutputOptions
 from ..errors import PolicyEngineError, Problem
 from ..evaluate.engine import Engine
 from ..evaluate.report import Report
@@ -100,22 +102,37 @@ def _run(spec: dict[str, Any], directory: Path) -> dict[str, Any]:
     outs = [directory / f"result.{fmt}" for fmt in spec["formats"]]
     as_of = date.fromisoformat(spec["as_of"])
     progress_path = directory / "progress.json"
+    mapping = Path(spec["mapping"]) if spec.get("mapping") else None
     summary = run_assessment(
         dirs,
         source,
         [*outs, rows_file],
         as_of=as_of,
         kind=spec.get("kind"),
+        mapping=mapping,
         progress=lambda total: FileProgress(progress_path, total),
         ignore_scope=bool(spec.get("ignore_scope")),
+        output=_options(spec, directory),
     )
-    recorded = _record(spec, engine, source, rows_file, progress_path, summary.rows)
+    recorded = _record(spec, engine, rows_file, progress_path, summary.rows)
     write_json(progress_path, {"phase": "done", "done": summary.rows, "total": summary.rows})
-    return {"summary": summary.to_dict(), "history": recorded}
+    # notes (a total row that does not add up …) are for the web page; the API shows the summary
+    return {"summary": summary.to_dict(), "history": recorded, "notes": summary.notes}
+
+
+def _options(spec: dict[str, Any], directory: Path) -> OutputOptions:
+    """The reports' options: the ledger by the name it was uploaded under, who issues and
+    assesses, and (when asked) one PDF per record in ``stations/``."""
+    return OutputOptions(
+        issuer=spec.get("issuer") or None,
+        assessor=spec.get("assessor") or None,
+        source=spec.get("input_name") or None,
+        record_reports=directory / "stations" if spec.get("station_reports") else None,
+    )
 
 
 def _record(
-    spec: dict[str, Any], engine: Engine, source: Path, rows_file: Path, progress_path: Path, total: int
+    spec: dict[str, Any], engine: Engine, rows_file: Path, progress_path: Path, total: int
 ) -> dict[str, Any]:
     """Each row's report into the history, with its record; counts of what was not kept."""
     scope = Scope.parse(spec["scope"]) if spec.get("scope") else None
@@ -125,7 +142,7 @@ def _record(
     skipped: dict[str, int] = {}
     chunk: list[Entry] = []
     try:
-        for record, line in _rows(engine, spec.get("kind"), source, rows_file):
+        for record, line in job_rows(engine, spec, rows_file):
             bar.advance()
             report = line.get("report")
             why = _not_kept(report, record, scope, history)
@@ -162,13 +179,16 @@ def _not_kept(
     return None
 
 
-def _rows(
-    engine: Engine, kind: str | None, source: Path, rows_file: Path
+def job_rows(
+    engine: Engine, spec: dict[str, Any], rows_file: Path
 ) -> Iterator[tuple[dict[str, Any] | None, dict[str, Any]]]:
-    """Each result line with the record its row was read as (the input read a second time)."""
+    """Each result line with the record its row was read as (the input read a second time, as
+    the job read it: with its mapping file). The web's station page reads one row this way."""
+    kind = spec.get("kind")
     kinds = engine.subject_kinds()
     model = engine.subjects[kind or (kinds[0] if len(kinds) == 1 else next(iter(engine.subjects)))]
-    reader = Input(source, model)
+    mapping = load_mapping(Path(spec["mapping"])) if spec.get("mapping") else None
+    reader = Input(Path(spec["input"]), model, mapping)
     try:
         rows = reader.rows()
         pending = next(rows, None)

@@ -58,6 +58,14 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     outcome: dict[str, Any] | None = None
+    #: the kind of record the ledger holds, as asked (None: the packs' only one)
+    kind: str | None = None
+    #: whether one PDF report per record was asked for (in ``stations/``)
+    station_reports: bool = False
+
+    def visible_to(self, token_id: int, role: str, scoped: bool) -> bool:
+        """A job and its files belong to the token that submitted it (and an unscoped admin)."""
+        return self.owner_id == token_id or (role == "admin" and not scoped)
 
     def progress(self) -> dict[str, Any]:
         try:

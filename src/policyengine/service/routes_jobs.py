@@ -4,6 +4,7 @@ its progress, download its results in each format asked for."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
@@ -78,7 +79,7 @@ def _iso(when: datetime | None) -> str | None:
 
 
 def _visible(job: Job | None, who: Principal) -> Job:
-    if job is None or (job.owner_id != who.token_id and not (who.role == "admin" and who.scope is None)):
+    if job is None or not job.visible_to(who.token_id, who.role, who.scope is not None):
         raise ProblemError(
             "not-found",
             "no such job",
@@ -110,12 +111,39 @@ def submit(
     ] = None,
     ignore_scope: Annotated[bool, Form()] = False,
 ) -> JsonBody:
-    service = request.app.state.service
+    job = create_job(
+        request.app.state.service, who, ledger, packs, formats, as_of, kind=kind, ignore_scope=ignore_scope
+    )
+    return JsonBody(job_doc(job), status_code=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
+
+
+def create_job(
+    service: Any,
+    who: Principal,
+    ledger: UploadFile,
+    packs: Sequence[str],
+    formats: Sequence[str],
+    as_of: date | None,
+    *,
+    kind: str | None = None,
+    ignore_scope: bool = False,
+    mapping: UploadFile | None = None,
+    station_reports: bool = False,
+    issuer: str | None = None,
+    assessor: str | None = None,
+) -> Job:
+    """Save the upload (and its mapping file) in a new job's directory and queue the job; the
+    web page's form submits through here too. ``station_reports``: one PDF per record."""
     catalog = service.catalogs.current
     chosen = [catalog.pack(p) for p in packs]
     job_id, directory = service.jobs.new_directory()
     try:
         path, name = save_upload(ledger, directory / "input", LEDGER_SUFFIXES, "the ledger")
+        mapping_path = (
+            save_upload(mapping, directory / "mapping", (".yaml", ".yml"), "the mapping")[0]
+            if mapping is not None
+            else None
+        )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)  # no job: no files left behind
         raise
@@ -130,11 +158,15 @@ def submit(
         formats=list(dict.fromkeys(formats)),
         directory=directory,
         spec_input=str(path),
+        kind=kind,
+        station_reports=station_reports,
     )
     spec = {
         "id": job_id,
         "dir": str(directory),
         "input": str(path),
+        "input_name": name,
+        "mapping": str(mapping_path) if mapping_path else None,
         "pack_dirs": [str(p.path) for p in chosen],
         "content_hashes": [p.content_hash for p in chosen],
         "formats": job.formats,
@@ -143,9 +175,12 @@ def submit(
         "ignore_scope": ignore_scope,
         "scope": job.scope,
         "owner": who.name,
+        "station_reports": station_reports,
+        "issuer": issuer,
+        "assessor": assessor,
     }
     service.jobs.submit(job, spec)
-    return JsonBody(job_doc(job), status_code=202, headers={"Location": f"/api/v1/jobs/{job_id}"})
+    return job
 
 
 @router.get(

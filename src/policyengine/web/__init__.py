@@ -66,4 +66,13 @@ def _page_errors(app: FastAPI) -> None:
 
 
 #: page modules besides the home/login pages, each with a ``router``
-PAGE_MODULES: tuple[str, ...] = ()
+PAGE_MODULES: tuple[str, ...] = (
+    "pages_packs",
+    "pages_try",
+    "pages_draft",
+    # the logged-in pages: ledgers and their checks, stations, the rectification ledger
+    "pages_ledgers",
+    "pages_jobs",
+    "pages_stations",
+    "pages_rectification",
+)
