@@ -125,7 +125,9 @@ def test_a_failing_station_shows_its_clause_and_the_values_that_decided_it(
     assert "提供专业化服务,每站配备2名以上专业社工" in main  # the clause's quote
     assert "社工站专业社工 1 人,少于 2 人" in main
     trace = page.inner_text("article.finding.o-fail .trace")
-    assert "为 1" in trace and "不满足" in trace  # the values that decided it, in words
+    # the values that decided it, in the words the pack page uses for the rule
+    assert "工作人员中专业社工为“是”的数量为 1,应不少于 每站最少专业社工人数(2人):不满足" in trace
+    assert "严重程度:不合规" in main and "错误" not in main  # the signed reports' words
     assert "未整改" in page.inner_text("#items ~ table")  # the item the check opened
     assert "台账检查" in page.inner_text("table.history")
     screenshot(page, "station")

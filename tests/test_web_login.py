@@ -69,3 +69,22 @@ def test_login_goes_back_only_to_this_site(server: Server) -> None:
                 "/login", data={"token": server.tokens["admin"], "csrf": cookie, "next": target}
             )
             assert answer.headers["location"] == "/", target
+
+
+def test_the_language_switch_keeps_the_page_and_its_query_and_goes_nowhere_else(server: Server) -> None:
+    """Switching on ``/try?pack=…`` comes back to the same choices (less a ``lang=``); a
+    ``next`` that is not a local path goes home."""
+    import re
+    from urllib.parse import unquote
+
+    page = httpx.get(f"{server.base}/packs?pack=haining&lang=zh&x=%E5%9B%9B")
+    switch = re.search(r'href="(/lang/en\?next=[^"]+)"', page.text)
+    assert switch, "no language switch"
+    target = unquote(switch.group(1).replace("&amp;", "&").split("next=", 1)[1])
+    assert target == "/packs?pack=haining&x=%E5%9B%9B"  # the query kept, its lang= left out
+    answer = httpx.get(f"{server.base}{switch.group(1).replace('&amp;', '&')}")
+    assert answer.status_code == 303 and answer.headers["location"] == target
+    assert answer.cookies.get("pe_lang") == "en"
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "evil"):
+        answer = httpx.get(f"{server.base}/lang/en", params={"next": bad})
+        assert answer.headers["location"] == "/", bad

@@ -68,7 +68,9 @@ def test_exactly_three_percent_passes_and_one_yuan_more_fails(server: Server, br
         "均明确各地可使用社会救助专项资金的3%开展社会救助社工服务"
         in finding.locator("blockquote").inner_text()
     )
-    assert "15.63万元 不超过 15.63万元 → 成立" in finding.inner_text()  # the decision, in words
+    decision = finding.locator(".trace").inner_text()  # the decision, in words, with its values
+    assert "为 15.63万元,应不超过 社会救助专项资金用于社工服务的最高比例(3%)" in decision
+    assert "即 15.63万元:满足" in decision and "不合规" not in decision
     assert page.get_by_label("社会救助专项资金(元)", exact=True).input_value() == SPECIAL_FUNDS  # kept
     screenshot(page, "try-pass")
 
@@ -77,7 +79,8 @@ def test_exactly_three_percent_passes_and_one_yuan_more_fails(server: Server, br
     finding = page.locator(RULE)
     assert finding.get_attribute("data-outcome") == "fail"
     assert "15.6301万元" in finding.inner_text() and "上限 15.63万元" in finding.inner_text()
-    assert "不成立" in finding.inner_text()
+    assert "为 15.6301万元,应不超过" in finding.inner_text() and "即 15.63万元:不满足" in finding.inner_text()
+    assert "不满足时:不合规" in finding.inner_text()  # the severity, in the signed reports' words
     assert not RAW_CODE.findall(zh_text(page)), RAW_CODE.findall(zh_text(page))
     screenshot(page, "try-fail")
     page.context.close()

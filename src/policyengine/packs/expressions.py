@@ -82,17 +82,18 @@ def display_kind(cond: Condition, subject: type[BaseModel], units: Mapping[str, 
     """``percent`` or ``money`` when the placeholder's value is known to be one: a parameter
     whose unit is ``ratio`` or ``yuan``, a record field typed as an amount, a product of an
     amount and ratios, a sum or difference of amounts."""
-    return _kind(cond.checked.root, cond, subject, units)
+    return node_kind(cond.checked.root, cond, subject, units)
 
 
-def _kind(
+def node_kind(
     node: ast.Node, cond: Condition, subject: type[BaseModel], units: Mapping[str, str | None]
 ) -> str | None:
+    """One node of ``cond`` as :func:`display_kind` reads the whole: ``percent``, ``money`` or None."""
     if isinstance(node, ast.Path):
         ref = cond.checked.refs.get(node)
         if isinstance(ref, ParamRef):
             return UNIT_KINDS.get(units.get(ref.name) or "")
-        if isinstance(ref, FieldRef) and ref.var is None and _is_money(subject, ref.steps):
+        if isinstance(ref, FieldRef) and ref.var is None and is_money(subject, ref.steps):
             return MONEY
         return None
     if isinstance(node, ast.Call) and node.name in ("sum", "max", "min") and len(node.args) == 2:
@@ -101,11 +102,11 @@ def _kind(
         model = item.item.model if item is not None and item.item is not None else None
         if isinstance(each, ast.Lambda) and isinstance(each.body, ast.Path) and model is not None:
             ref = cond.checked.refs.get(each.body)
-            if isinstance(ref, FieldRef) and ref.var == each.param and _is_money(model, ref.steps):
+            if isinstance(ref, FieldRef) and ref.var == each.param and is_money(model, ref.steps):
                 return MONEY
         return None
     if isinstance(node, ast.Arith):
-        kinds = [_kind(n, cond, subject, units) for n in (node.first, *(n for _, n in node.rest))]
+        kinds = [node_kind(n, cond, subject, units) for n in (node.first, *(n for _, n in node.rest))]
         ops = {op for op, _ in node.rest}
         if ops <= {"+", "-"} and all(k == MONEY for k in kinds):
             return MONEY
@@ -114,7 +115,8 @@ def _kind(
     return None
 
 
-def _is_money(model: type[BaseModel], steps: tuple[str, ...]) -> bool:
+def is_money(model: type[BaseModel], steps: tuple[str, ...]) -> bool:
+    """Whether the field at ``steps`` of ``model`` holds an amount of money."""
     current: Any = model
     for i, step in enumerate(steps):
         if not (isinstance(current, type) and issubclass(current, BaseModel)):

@@ -40,7 +40,7 @@ class Cell:
 _CHOICES = (StationLevel, ServiceDomain, FundKind, StaffPost)
 
 
-def _labelled(value: Any) -> Any:
+def labelled(value: Any) -> Any:
     """A parameter's list of codes (station levels, service domains, …) by their Chinese labels."""
     if not isinstance(value, list):
         return value
@@ -74,7 +74,7 @@ def build(packs: list[Pack], as_of: date | None) -> dict[str, list[Cell]]:
                 continue
             pv = param.values[dates[-1]]
             kind = PERCENT if param.unit == "ratio" else MONEY if param.unit == "yuan" else None
-            value = format_value(_labelled(pv.value), "zh", kind)
+            value = format_value(labelled(pv.value), "zh", kind)
             if param.unit in ("m2", "people"):
                 value += "平方米" if param.unit == "m2" else "人"
             reading = READINGS[tag.reading][0] if tag.reading else None

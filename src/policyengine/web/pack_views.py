@@ -17,14 +17,9 @@ from ..models.base import Subject
 from ..models.introspect import field_type_info
 from ..packs.coverage import KIND_LABELS, coverage, summary
 from ..packs.runtime import CompiledRule, Pack
+from .i18n import severity_text
 from .words import code_label, condition_words, param_value
 
-#: what failing a rule of each severity makes of the record (zh, en)
-SEVERITY_WORDS = {
-    "error": ("不合规", "non-compliant"),
-    "warning": ("警告", "warning"),
-    "info": ("提示", "note"),
-}
 #: a clause's coverage status (zh, en)
 STATUS_LABELS = {
     "encoded": ("已编码", "encoded"),
@@ -61,11 +56,14 @@ def pack_text(text: str | None, names: Mapping[str, str], lang: str) -> str | No
         label = code_label(word)
         if label == word and "_" in word:
             label = field_titles().get(word, word)
+        before = m.string[: m.start()].rstrip().rstrip("(（").rstrip()
+        if label == word and before.endswith(field_titles().get(word, "\0")):
+            return ""  # a field's name after its title ("所属计划(programme)"): the title is enough
         if label != word:  # a code or a field: by its label, once ("服务内容 content" → "服务内容")
             return "" if m.string[: m.start()].rstrip().endswith(label) else label
         return FORMAT_WORDS.get(word, word)
 
-    return humanise(_NAME.sub(name, text))
+    return humanise(re.sub(r"[(（]\s*[)）]", "", _NAME.sub(name, text)))
 
 
 @functools.cache
@@ -115,7 +113,7 @@ def effective_text(pack: Pack, lang: str) -> str:
     start = eff.from_.isoformat() if eff and eff.from_ else None
     end = eff.to.isoformat() if eff and eff.to else None
     if start is None and end is None:
-        return "未规定" if lang == "zh" else "not stated"
+        return "原文未写明" if lang == "zh" else "not stated"
     if lang == "en":
         return f"{start or '—'} to {end or 'no end date'}"
     return f"{start or '—'} 起" + (f",至 {end} 止" if end else "")
@@ -171,12 +169,11 @@ def rule_view(
     if lang == "zh" and model is not None:
         when = condition_words(rule.when, model, pack, today)
         require = condition_words(rule.require, model, pack, today)
-    severity = SEVERITY_WORDS.get(rule.severity, (rule.severity, rule.severity))
     return {
         "id": rule.id,
         "title": rule.titles["en" if lang == "en" else "zh"],
         "severity": rule.severity,
-        "severity_label": severity[1] if lang == "en" else severity[0],
+        "severity_label": severity_text(rule.severity, lang),
         "when": when,
         "require": require,
         "when_code": rule.rule.when,
@@ -295,7 +292,7 @@ def pack_detail(
         "monitors": [
             {
                 "title": bi(m.spec.title, lang),
-                "severity_label": SEVERITY_WORDS[m.spec.severity][1 if lang == "en" else 0],
+                "severity_label": severity_text(m.spec.severity, lang),
                 "clause": m.citation.clause,
                 "quote": m.citation.quote,
             }

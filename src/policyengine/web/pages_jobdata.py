@@ -22,9 +22,10 @@ from sqlalchemy import select
 from ..batch.writers.labels import finding_message
 from ..batch.writers.views import error_view
 from ..history.tables import Evaluation
-from ..outcomes import Outcome, Severity, status_label
+from ..outcomes import Outcome, status_label
 from ..service.jobs import Job
 from ..service.tokens import Principal
+from .i18n import severity_text
 
 
 def visible_job(request: Request, who: Principal, job_id: str) -> Job:
@@ -51,13 +52,6 @@ def verdict_text(code: str, lang: str) -> str:
 def outcome_text(code: str, lang: str) -> str:
     try:
         return Outcome(code).label(lang)
-    except ValueError:
-        return code
-
-
-def severity_text(code: str, lang: str) -> str:
-    try:
-        return Severity(code).label(lang)
     except ValueError:
         return code
 
@@ -136,7 +130,9 @@ def _failed(f: dict[str, Any], lang: str) -> str:
     title = _title(f, lang)
     if f["severity"] == "error":
         return title
-    return f"{title}({severity_text(f['severity'], lang)})" if lang == "zh" else f"{title} ({f['severity']})"
+    if lang == "zh":
+        return f"{title}({severity_text(f['severity'], lang)})"
+    return f"{title} ({severity_text(f['severity'], lang)})"
 
 
 def _title(f: dict[str, Any], lang: str) -> str:

@@ -21,12 +21,11 @@ from ..batch.writers.labels import humanise, zh_part
 from ..outcomes import ROW_STATUSES
 from ..service.jobs import FORMATS, MEDIA_TYPES, Job
 from ..service.tokens import Principal
-from .i18n import language
+from .i18n import language, severity_text
 from .pages_jobdata import (
     StationRow,
     note_text,
     recorded_ids,
-    severity_text,
     station_report_file,
     station_rows,
     verdict_text,

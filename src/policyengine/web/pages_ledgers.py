@@ -25,6 +25,8 @@ from .pages_jobdata import visible_jobs
 from .session import WebAssessor, WebViewer, check_csrf
 from .templating import render
 
+#: result formats for other systems (JSON Lines, JUnit XML): offered, not ticked by default
+FOR_SYSTEMS = ("jsonl", "xml")
 router = APIRouter(include_in_schema=False)
 
 #: each result format as the form and the downloads name it: (zh, en)
@@ -33,7 +35,7 @@ FORMAT_NAMES = {
     "csv": ("CSV 表格(.csv)", "CSV table (.csv)"),
     "jsonl": ("逐行数据(.jsonl,供系统对接)", "JSON Lines (.jsonl, for other systems)"),
     "html": ("网页报告(.html)", "Web page report (.html)"),
-    "xml": ("测试结果(.xml,JUnit 格式)", "JUnit XML (.xml)"),
+    "xml": ("测试结果(.xml,JUnit 格式,供系统对接)", "JUnit XML (.xml, for other systems)"),
     "pdf": ("PDF 报告(可盖章)", "PDF report (for signing)"),
     "docx": ("Word 报告(.docx)", "Word report (.docx)"),
 }
@@ -98,7 +100,7 @@ def _page(request: Request, who: Principal, status_code: int = 200, **form: Any)
         "packs": form.get("packs"),
         "kind": form.get("kind", "station"),
         "as_of": form.get("as_of", date.today().isoformat()),
-        "formats": form.get("formats", list(FORMATS)),
+        "formats": form.get("formats", [f for f in FORMATS if f not in FOR_SYSTEMS]),
         "station_reports": form.get("station_reports", True),
         "issuer": form.get("issuer", ""),
         "assessor": form.get("assessor", ""),

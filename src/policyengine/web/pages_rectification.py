@@ -17,8 +17,7 @@ from sqlalchemy import select
 from ..history.queries import ItemView, rectification_items
 from ..history.tables import Evaluation
 from ..service.tokens import Principal
-from .i18n import language
-from .pages_jobdata import severity_text
+from .i18n import language, severity_text
 from .pages_stations import SOURCES
 from .session import WebViewer
 from .templating import render

@@ -26,21 +26,20 @@ from ..batch.writers.labels import kind_title
 from ..history.queries import EvaluationView, rectification_items, subject_evaluations
 from ..service.jobs import Job
 from ..service.tokens import Principal
-from .i18n import language
+from .i18n import language, severity_text
 from .pages_jobdata import (
     error_view_text,
     find_row,
     finding_text,
     outcome_text,
     recorded_ids,
-    severity_text,
     station_report_file,
     verdict_text,
     visible_job,
 )
-from .pages_trace import TraceLine, trace_in_words
 from .session import WebViewer
 from .templating import render
+from .words_trace import TraceLine, trace_lines
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,9 +54,9 @@ _LOCK = threading.Lock()
 CACHE_SIZE = 64
 
 
-def _traced_report(request: Request, job: Job, index: int, kind: str | None) -> Any:
-    """The row's report evaluated again with traces, on the packs the job used (None when
-    they changed since, or the row cannot be read again)."""
+def _traced_report(request: Request, job: Job, index: int, kind: str | None) -> tuple[Any, Any]:
+    """The row's report evaluated again with traces, on the packs the job used, and its
+    subject's model ((None, None) when the packs changed since, or the row cannot be read)."""
     from ..batch.pipeline import lenient_subject
     from ..batch.readers import Input
     from ..batch.tabular import load_mapping
@@ -66,7 +65,7 @@ def _traced_report(request: Request, job: Job, index: int, kind: str | None) -> 
     catalog = request.app.state.service.catalogs.current
     packs = [catalog.packs.get(p) for p in job.packs]
     if any(p is None for p in packs) or [p.content_hash for p in packs] != spec["content_hashes"]:
-        return None
+        return None, None
     engine = catalog.engine(job.packs, bool(spec.get("ignore_scope")))
     kind = spec.get("kind") or kind
     model = engine.subjects.get(kind or "") or next(iter(engine.subjects.values()))
@@ -76,12 +75,12 @@ def _traced_report(request: Request, job: Job, index: int, kind: str | None) -> 
         for row in reader.rows():
             if row.index == index and row.record is not None:
                 subject, _ = lenient_subject(engine, row, kind)
-                return engine.evaluate(subject, as_of=job.as_of, trace=True, kind=kind)
+                return engine.evaluate(subject, as_of=job.as_of, trace=True, kind=kind), model
             if row.index > index:
                 break
     finally:
         reader.close()
-    return None
+    return None, None
 
 
 def traces(
@@ -98,14 +97,16 @@ def traces(
     said = {(f["pack"], f["rule"], f.get("period")): f["outcome"] for f in report.get("findings", [])}
     out: dict[tuple[str, str, str | None], list[TraceLine]] = {}
     try:
-        traced = _traced_report(request, job, index, kind)
+        traced, model = _traced_report(request, job, index, kind)
     except Exception:  # traces are a courtesy: the findings stand without them
-        traced = None
+        traced, model = None, None
     packs = request.app.state.service.catalogs.current.packs
     for f in traced.findings if traced is not None else ():
         k = (f.pack, f.rule, f.period)
-        if said.get(k) == f.outcome.value and f.trace and f.pack in packs:
-            out[k] = trace_in_words(f.trace, kind, packs[f.pack].parameters, lang)
+        pack = packs.get(f.pack)
+        rule = next((r for r in pack.rules if r.id == f.rule), None) if pack is not None else None
+        if said.get(k) == f.outcome.value and f.trace and rule is not None and pack is not None:
+            out[k] = trace_lines(f.trace, rule, model, pack, job.as_of, lang)
     with _LOCK:
         _CACHE[key] = out
         while len(_CACHE) > CACHE_SIZE:

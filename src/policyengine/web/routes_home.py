@@ -27,8 +27,11 @@ router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go to after logging in (never another site)."""
+    """A local path (and query) to go back to after logging in or switching the language, never
+    another site: ``//host``, a backslash or any control or space character gives ``/``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
         return "/"
     return target
 

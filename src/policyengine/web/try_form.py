@@ -27,8 +27,9 @@ from pydantic.fields import FieldInfo
 from .._format import format_decimal
 from ..lang import Condition, ast
 from ..lang.checked import FieldRef
+from ..models.base import Subject
 from ..models.introspect import TypeInfo, field_type_info
-from ..packs.expressions import _is_money
+from ..packs.expressions import is_money
 from ..packs.runtime import Pack
 
 #: rows a list of people or services shows at first (more with the "add a row" button)
@@ -90,7 +91,7 @@ def _widget(model: type[BaseModel], name: str, info: TypeInfo) -> str:
     if info.choices:
         return "choice"
     if info.kind == "number":
-        return "money" if _is_money(model, (name,)) else "number"
+        return "money" if is_money(model, (name,)) else "number"
     return {"bool": "bool", "date": "date"}.get(info.kind, "text")
 
 
@@ -141,8 +142,8 @@ def build_tree(
     out: list[Input | Group] = []
     for name, fi in model.model_fields.items():
         path = f"{prefix}.{name}" if prefix else name
-        if (depth == 0 and name == "kind") or not _wanted(path, wanted):  # the record's kind: chosen above
-            continue
+        if (name == "kind" and issubclass(model, Subject)) or not _wanted(path, wanted):
+            continue  # a record's kind is chosen above; a part's (its 承接机构) is its type's
         info = field_type_info(fi.annotation)
         title = _title(fi, name, lang)
         if info.kind == "model" and info.model is not None:

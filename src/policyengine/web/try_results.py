@@ -17,9 +17,10 @@ from ..evaluate.report import Finding, Report
 from ..models.introspect import titled_path
 from ..outcomes import Outcome
 from ..packs.runtime import CompiledRule, Pack
-from .pack_views import SEVERITY_WORDS, bi
+from .i18n import severity_text
+from .pack_views import bi
 from .try_form import Group, Input, inputs
-from .words import trace_words
+from .words_trace import TraceLine, trace_lines
 
 #: the order findings are listed in: what failed first
 ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.UNKNOWN: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
@@ -65,40 +66,23 @@ def _finding(
         message = f.message.get("en") or f.message["zh"]
     else:
         message = finding_message(f.to_dict(), report.subject.kind)
-    trace: list[dict[str, str]] = []
-    if compiled is not None and lang == "zh" and model is not None:
+    trace: list[TraceLine] = []
+    if compiled is not None:
         pack, rule = compiled
-        trace = _trace(f, pack, rule, model, report)
-    severity = SEVERITY_WORDS.get(f.severity, (f.severity, f.severity))
+        trace = trace_lines(f.trace, rule, model, pack, report.as_of, lang)
     return {
         "rule": f.rule,
         "title": f.title.get("en" if lang == "en" else "zh") or f.title["zh"],
         "outcome": f.outcome.value,
         "outcome_label": f.outcome.label(lang),
         "severity": f.severity,
-        "severity_label": severity[1] if lang == "en" else severity[0],
+        "severity_label": severity_text(f.severity, lang),
         "message": message,
         "clause": f.citation.clause,
         "document": f.citation.document,
         "quote": f.citation.quote,
         "trace": trace,
     }
-
-
-def _trace(f: Finding, pack: Pack, rule: CompiledRule, model: Any, report: Report) -> list[dict[str, str]]:
-    """Each decision of the finding in words, the condition it came from found by its text."""
-    out = []
-    for entry in f.trace:
-        for cond in (rule.require, rule.when):
-            if cond is None or cond.source[entry.start : entry.end] != entry.text:
-                continue
-            words = trace_words(entry, cond, model, pack, report.as_of)
-            if words is not None:
-                mark = {True: "✓", False: "✗", None: "?"}[entry.result]
-                verdict = {True: "成立", False: "不成立", None: "缺少数据,无法判断"}[entry.result]
-                out.append({**words, "mark": mark, "verdict": verdict})
-                break
-    return out
 
 
 def input_problems(

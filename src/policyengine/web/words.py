@@ -1,11 +1,13 @@
-"""A rule's condition in words, for people who do not read the condition language.
+"""Conditions in words, for people who do not read the condition language: the one
+vocabulary of the web pages (operators, functions, units, results, codes, values).
 
 ``count(staff, s -> s.professional) >= param.min_station_social_workers`` reads
 ``工作人员中专业社工为“是”的数量 不少于 每站最少专业社工人数(2人)``: every field by its Chinese title
 (from the models), every parameter by its title and value, every code by its label, every
 operator in words. The walk reads the checked syntax tree the pack compiler kept
 (:class:`~policyengine.lang.checked.Checked`), so a path is resolved exactly as the engine
-resolves it. English pages show the condition as written.
+resolves it. English pages show the condition as written. A finding's trace is read with
+the same words (:mod:`.words_trace`).
 """
 
 from __future__ import annotations
@@ -22,17 +24,24 @@ from pydantic import BaseModel
 from .._format import format_decimal, format_value
 from ..lang import Condition, ast
 from ..lang.checked import AsOfRef, FieldRef, ParamRef
-from ..lang.runtime import TraceEntry
 from ..models.base import LabelledChoice
 from ..models.introspect import TypeInfo, field_type_info
-from ..packs.expressions import UNIT_KINDS, _kind
-from ..packs.matrix import _labelled
+from ..packs.expressions import UNIT_KINDS
+from ..packs.matrix import labelled
 from ..packs.runtime import Pack
 
 #: comparison operators in words
 COMPARE_ZH = {"<=": "不超过", ">=": "不少于", "<": "少于", ">": "多于", "==": "为", "!=": "不为"}
 ARITH_ZH = {"*": "×", "/": "÷", "+": "+", "-": "−"}
 UNITS_ZH = {"people": "人", "m2": "平方米", "counties": "个"}
+#: whether a decision held (zh, en)
+RESULT_WORDS = {
+    True: ("满足", "met"),
+    False: ("不满足", "not met"),
+    None: ("缺少数据,无法判断", "data missing"),
+}
+#: a value not given
+ABSENT_ZH = "未填写"
 #: the built-in functions in words, ``{}`` for each argument
 FUNCTIONS_ZH = {
     "len": "{}的数量",
@@ -52,7 +61,7 @@ FUNCTIONS_ZH = {
     "round": "{}四舍五入保留{}位小数",
 }
 #: words with a lowercase Latin run left in them are not words: the page shows none
-_LATIN = re.compile(r"[a-z]{2,}")
+LATIN = re.compile(r"[a-z]{2,}")
 
 
 @dataclass
@@ -113,21 +122,14 @@ class Words:
 
     def _literal(self, node: ast.Node, choices: TypeInfo | None = None) -> str:
         if isinstance(node, ast.String):
-            return f"“{self._code_label(node.value, choices)}”"
+            return f"“{code_label(node.value, choices)}”"
         if isinstance(node, ast.Number):
             return format_decimal(node.value)
         if isinstance(node, ast.Bool):
             return "是" if node.value else "否"
         if isinstance(node, ast.Null):
-            return "未填写"
+            return ABSENT_ZH
         return "…"
-
-    def _code_label(self, code: str, info: TypeInfo | None) -> str:
-        enum = info.enum if info is not None else None
-        labels = getattr(enum, "__labels__", None) if enum is not None else None
-        if labels and code in labels:
-            return str(labels[code])
-        return code_label(code)
 
     def _path(self, node: ast.Path, as_condition: bool = False) -> str:
         ref = self.cond.checked.refs.get(node)
@@ -166,25 +168,27 @@ class Words:
     def _compare(self, node: ast.Compare) -> str:
         left_info = self.cond.checked.types.get(node.left)
         right_info = self.cond.checked.types.get(node.right)
-        left = self._side(node.left, right_info)
-        right = self._side(node.right, left_info)
+        left = self.side(node.left, right_info)
+        right = self.side(node.right, left_info)
         if node.op in ("==", "!=") and isinstance(node.right, ast.Null):
-            return f"{left}{'未填写' if node.op == '==' else '已填写'}"
+            return f"{left}{ABSENT_ZH if node.op == '==' else '已填写'}"
+        if node.op in ("==", "!=") and isinstance(node.right, ast.Bool):
+            return f"{left}{COMPARE_ZH[node.op]}“{right}”"  # as a yes-or-no field reads: 为“是”
         if node.op in ("==", "!="):
             return f"{left}{COMPARE_ZH[node.op]}{right}"
         return f"{left} {COMPARE_ZH.get(node.op, node.op)} {right}"
 
-    def _side(self, node: ast.Node, other: TypeInfo | None) -> str:
+    def side(self, node: ast.Node, other: TypeInfo | None) -> str:
         if isinstance(node, (ast.String, ast.Number, ast.Bool, ast.Null)):
             return self._literal(node, other)
         return self._node(node)
 
     def _in(self, node: ast.In) -> str:
         container_info = self.cond.checked.types.get(node.container)
-        item = self._side(node.item, container_info.item if container_info else None)
+        item = self.side(node.item, container_info.item if container_info else None)
         if isinstance(node.container, ast.ListLit):
             item_info = self.cond.checked.types.get(node.item)
-            options = "、".join(self._side(n, item_info) for n in node.container.items)
+            options = "、".join(self.side(n, item_info) for n in node.container.items)
             return f"{item}{'不' if node.negated else ''}属于{options}之一"
         container = self._node(node.container)
         if container_info is not None and container_info.kind == "string":
@@ -210,7 +214,7 @@ class Words:
             return f"{items}{whole.get(node.name, '')}"
         fn = node.args[1]
         body = self._node(fn.body, top=True)
-        if node.name in ("all", "any") or isinstance(fn.body, (ast.BoolOp, ast.Not)):
+        if node.name == "all" or isinstance(fn.body, (ast.BoolOp, ast.Not)):
             body = f"满足「{body}」"
         forms = {
             "count": f"{items}中{body}的数量",
@@ -239,10 +243,16 @@ def _all_labels() -> dict[str, str]:
     return out
 
 
-def code_label(code: str) -> str:
-    """A code by its Chinese label (station levels, service domains, fund kinds, …)."""
-    labelled = _labelled([code])[0]
-    return str(labelled) if labelled != code else _all_labels().get(code, code)
+def code_label(code: str, info: TypeInfo | None = None) -> str:
+    """A code by its Chinese label (station levels, service domains, fund kinds, …): by the
+    field's own choices when ``info`` (the field's type) has them, else the first choice that
+    knows the code."""
+    enum = info.enum if info is not None else None
+    labels = getattr(enum, "__labels__", None) if enum is not None else None
+    if labels and code in labels:
+        return str(labels[code])
+    label = labelled([code])[0]
+    return str(label) if label != code else _all_labels().get(code, code)
 
 
 def _titles(model: type[BaseModel] | None, steps: tuple[str, ...]) -> list[str]:
@@ -254,7 +264,10 @@ def _titles(model: type[BaseModel] | None, steps: tuple[str, ...]) -> list[str]:
             out.append(step)
             model = None
             continue
-        out.append(fi.title or step)
+        title = fi.title or step
+        if out and title.startswith(out[-1]):
+            out.pop()  # 评估等级/评估等级(A): the inner title says it all
+        out.append(title)
         info = field_type_info(fi.annotation)
         while info.kind == "list" and info.item is not None:
             info = info.item
@@ -281,40 +294,17 @@ def condition_words(cond: Condition | None, subject: type[BaseModel], pack: Pack
         text = Words(cond, subject, pack, as_of).text()
     except Exception:  # words are a courtesy: never break a page
         return None
-    return None if _LATIN.search(text) else text
+    return None if LATIN.search(text) else text
 
 
-def trace_words(
-    entry: TraceEntry, cond: Condition, subject: type[BaseModel], pack: Pack, as_of: date
-) -> dict[str, str] | None:
-    """One decision of a finding's trace in words: what was compared, the two values as the
-    message would show them, and the result; None when the entry is not found in the tree."""
-    node = _node_at(cond.checked.root, entry.start, entry.end)
-    if node is None:
-        return None
-    words = Words(cond, subject, pack, as_of)
-    units = {name: p.unit for name, p in pack.parameters.items()}
-    if isinstance(node, ast.Compare):
-        kinds = [_kind(n, cond, subject, units) for n in (node.left, node.right)]
-        left = format_value(entry.left, "zh", kinds[0])
-        right = format_value(entry.right, "zh", kinds[1])
-        said = f"{left} {COMPARE_ZH.get(node.op, node.op)} {right}"
-    else:
-        said = format_value(entry.left, "zh")
-    try:
-        text = words.text(node)
-    except Exception:
-        return None
-    if _LATIN.search(text) or _LATIN.search(said):
-        return None
-    return {"text": text, "said": said}
-
-
-def _node_at(root: ast.Node, start: int, end: int) -> ast.Node | None:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.start == start and node.end == end and not isinstance(node, ast.Lambda):
-            return node
-        stack.extend(ast.children(node))
-    return None
+def value_text(value: Any, kind: str | None = None, info: TypeInfo | None = None) -> str:
+    """A value as the pages show it in zh: a code by its label (by the field's own choices
+    when ``info`` knows them), an absent value as 未填写, money and shares as a bureau writes them."""
+    if value is None:
+        return ABSENT_ZH
+    if isinstance(value, str) and not isinstance(value, LabelledChoice):
+        return code_label(value, info)
+    if isinstance(value, list):
+        item = info.item if info is not None else None
+        return "、".join(value_text(v, kind, item) for v in value) or "(无)"
+    return format_value(value, "zh", kind)
