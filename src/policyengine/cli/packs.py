@@ -109,6 +109,21 @@ def pack_data(pack: Pack, when: date) -> dict[str, Any]:
     }
 
 
+def pack_code(pack: Pack) -> str:
+    """What ``pack show --format code`` prints: the generated Python that ``Engine(...,
+    codegen=True)`` runs for the pack's rules, one function per subject kind (traces off),
+    and the rules left to the closures, if any."""
+    from ..evaluate import Engine
+
+    engine = Engine([pack], codegen=True)
+    parts = []
+    for kind in sorted({r.subject for r in pack.rules}):
+        code = engine.generated(pack, kind)
+        left = "".join(f"# runs on its closures: {rule} ({why})\n" for rule, why in code.fallbacks.items())
+        parts.append(left + code.source)
+    return "\n\n".join(parts) if parts else f"# pack {pack.id} has no rules\n"
+
+
 def cmd_pack(args: argparse.Namespace) -> int:
     if args.pack_command == "coverage":
         from .coverage import cmd_coverage
@@ -118,6 +133,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
         print("usage: policyengine pack show|coverage ID", file=sys.stderr)
         return EXIT_BAD_INPUT
     pack = get_registry().load(args.pack)
+    if args.format == "code":
+        emit(pack_code(pack))
+        return EXIT_OK
     when = args.as_of or date.today()
     data = pack_data(pack, when)
     if args.format == "json":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import Any
 
 from ..models.base import Subject
@@ -45,6 +46,7 @@ class PackScope:
         return cls(d["pack"], ScopeStatus(d["status"]), dict(d["reason"]))
 
 
+@lru_cache(maxsize=4096)  # a batch names the same few places on every row
 def place(name: str) -> str:
     """A place name compared without spaces and without its administrative suffix."""
     text = re.sub(r"\s+", "", name)

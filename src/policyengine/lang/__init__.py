@@ -44,6 +44,8 @@ class Condition:
         self.source = source
         self.checked = checked
         funcs = dict(functions)
+        #: the function table it was compiled with (generated row code calls the same ones)
+        self.functions: Mapping[str, Function] = funcs
         self.field_paths: frozenset[str] = frozenset(checked.field_paths)
         self.params_used: frozenset[str] = frozenset(checked.params_used)
         self._fast: Fn = compile_checked(checked, funcs, trace=False)
