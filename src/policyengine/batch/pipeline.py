@@ -202,7 +202,7 @@ def _init_worker(
     # Ctrl-C reaches the whole process group: the parent stops the pool; a worker must not die
     # half-way through a chunk (the pool would start another and the run would never end)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope)
+    _worker_engine = Engine.from_packs(packs, ignore_scope=ignore_scope, codegen=True)
     _worker_index = index
     _worker_logs = logs
 
@@ -230,7 +230,7 @@ def assess(
     loading them again in this process (workers always load their own). When the packs declare
     correlations, the rows are read twice: once to index them, then to evaluate them.
     """
-    engine = engine or Engine.from_packs(packs, ignore_scope=ignore_scope)
+    engine = engine or Engine.from_packs(packs, ignore_scope=ignore_scope, codegen=True)
     index = build_index(engine, source.rows(), kind)
     items = (WorkItem(row, kind, as_of) for row in source.rows())
     if jobs <= 1:

@@ -68,14 +68,21 @@ def run_assessment(
     ``header_row`` and ``list_sheets`` say how to read a ledger (:func:`open_input`). Raises
     :class:`PolicyEngineError` for unusable input before any row is evaluated; if the run fails
     later, every output is removed. ``planned`` has the relational plan judge the rows
-    (:mod:`.planned`) instead of the row engine: the same outputs, order and input errors.
+    (:mod:`.planned`) instead of the row engine: the same outputs, order and input errors;
+    a CSV ledger with CSV outputs is read and judged columnar by DuckDB (:mod:`.columnar`).
     """
     _check_usage(jobs, events, events_from)
-    engine = Engine.from_packs(packs, ignore_scope=ignore_scope)  # load and check the packs first
+    # load and check the packs first; rules run as generated code (the closures are the reference)
+    engine = Engine.from_packs(packs, ignore_scope=ignore_scope, codegen=True)
     kind = _resolve_kind(engine, kind, input_path)
     model = engine.subjects[kind] if kind else next(iter(engine.subjects.values()))
     logs = load_logs(engine, events, kind, events_from, backend) if events is not None else None
-    source = open_input(input_path, model, outs, mapping, sheets, records_sheet, header_row, list_sheets)
+    source: Any = None
+    if planned and records_sheet is None and not list_sheets:  # columnar where it applies
+        when = as_of or date.today()
+        source = _columnar(input_path, outs, engine, kind, when, logs, mapping, sheets, header_row)
+    if source is None:
+        source = open_input(input_path, model, outs, mapping, sheets, records_sheet, header_row, list_sheets)
     summary = Summary(as_of=as_of or date.today(), keep_ids=logs is not None)
     # SIGTERM exits cleanly from before the first partial output exists (no window in which a
     # stopped run leaves one behind)
@@ -127,6 +134,9 @@ def _judged_rows(
     planned: bool,
 ) -> Iterable[ResultRow]:
     """The rows, judged by the row engine (``jobs`` processes) or by the relational plan."""
+    if planned and hasattr(source, "results"):  # the columnar path (.columnar)
+        rows: Iterable[ResultRow] = source.results()
+        return rows
     if planned:  # `assess --engine plan`
         from .planned import assess_planned
 
@@ -143,6 +153,29 @@ def _judged_rows(
         ignore_scope=ignore_scope,
         logs=logs,
     )
+
+
+def _columnar(
+    input_path: Path,
+    outs: Sequence[Path],
+    engine: Engine,
+    kind: str | None,
+    as_of: date,
+    logs: Any,
+    mapping: Path | None,
+    sheets: Sequence[str],
+    header_row: int | None,
+) -> Any:
+    """The batch read and judged by DuckDB (:mod:`.columnar`), or None where it reads per row."""
+    from .columnar import open_columnar
+    from .planned import plan_available
+
+    extra = parse_sheets(sheets)
+    refuse_overwriting_inputs(outs, [input_path, *extra.values(), *([mapping] if mapping else [])])
+    if not plan_available() or not input_path.is_file() or not all(p.is_file() for p in extra.values()):
+        return None
+    data = load_mapping(mapping) if mapping else None
+    return open_columnar(input_path, outs, engine, kind, as_of, logs, data, extra, header_row)
 
 
 def _write_rows(rows: Iterable[ResultRow], summary: Summary, writers: Sequence[Any], bar: Any) -> None:

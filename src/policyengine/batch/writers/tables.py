@@ -18,6 +18,7 @@ __all__ = [
     "DETAIL_HEADERS",
     "ERROR_HEADERS",
     "RESULT_HEADERS",
+    "case_columns",
     "detail_rows",
     "error_row",
     "errors_text",
@@ -61,7 +62,26 @@ _UNDECIDED = (Outcome.UNKNOWN, Outcome.ERROR)
 
 
 def result_row(row: ResultRow) -> list[Any]:
-    """One row of the results table (the same columns in XLSX and CSV)."""
+    """One row of the results table (the same columns in XLSX and CSV). A row may carry its
+    verdict-to-messages columns made once for every row like it (``case_columns``: the
+    columnar plan path, :mod:`..columnar`)."""
+    rep = row.notable or {}
+    subj = rep.get("subject", {})
+    case = getattr(row, "case_columns", None) or case_columns(row)
+    return [
+        row.index + 1,
+        row.sheet,
+        row.line,
+        subj.get("id") or row.record_id,
+        subj.get("name") or row.record_name,
+        row.area,
+        *case,
+        errors_text(row.errors),
+    ]
+
+
+def case_columns(row: ResultRow) -> list[Any]:
+    """The results table's columns from 结论 to 数据不足的规则: what the report says."""
     rep = row.notable or {}
     subj = rep.get("subject", {})
     findings = rep.get("findings", [])
@@ -72,12 +92,6 @@ def result_row(row: ResultRow) -> list[Any]:
     score = "; ".join(f"{s['score']}/{s['total']}" for s in scores)
     grade = "; ".join((s["grade"] or {}).get("zh", "—") for s in scores)
     return [
-        row.index + 1,
-        row.sheet,
-        row.line,
-        subj.get("id") or row.record_id,
-        subj.get("name") or row.record_name,
-        row.area,
         status_label(row.verdict),
         score,
         grade,
@@ -86,7 +100,6 @@ def result_row(row: ResultRow) -> list[Any]:
         len(unknown),
         "\n".join(f"{rule_label(f)} {finding_message(f, kind)}({f['citation']['clause']})" for f in failed),
         "\n".join(f"{rule_label(f)} {finding_message(f, kind)}" for f in unknown),
-        errors_text(row.errors),
     ]
 
 
