@@ -88,13 +88,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_monitor(args: argparse.Namespace) -> int:
     render = pick_format(default_monitor_formats(), args.format)
     monitor = Monitor(args.pack, backend=args.backend)
-    events = read_events(args.events)
-    monitor.feed(events, args.events.name)
+    monitor.read(args.events)  # with --backend duckdb, DuckDB reads the log itself
     if args.until:
         monitor.advance(args.until)
     if args.from_:
         monitor.observe(args.from_)
     start, until = monitor.window()
-    result = MonitorResult.of(monitor.backend, until, len(events), monitor.findings(), args.all, start)
+    found = monitor.findings()
+    result = MonitorResult.of(monitor.backend, until, monitor.events_read(), found, args.all, start)
     emit(render(result, args.lang), args.out)
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -99,7 +99,7 @@ def _pack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     show = pack_sub.add_parser("show", help="parameters, rules and sources of a pack")
     show.add_argument("pack", help="pack id or directory")
     show.add_argument("--as-of", type=parse_date, default=None, help="parameter values on this date")
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument("--format", choices=("table", "json", "code"), default="table")
     cov = pack_sub.add_parser("coverage", help="each clause the pack cites: what encodes it, or why not")
     cov.add_argument("pack", help="pack id or directory")
     cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -181,7 +181,7 @@ def _events_options(parser: argparse.ArgumentParser, backend: str) -> None:
     )
     parser.add_argument(
         "--backend",
-        choices=("auto", "plain", "durable"),
+        choices=("auto", "plain", "durable", "duckdb"),
         default=backend,
         help=f"with --events: the monitor backend (default {backend}; both give the same findings)",
     )
@@ -305,7 +305,7 @@ def _monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the observation window's first day: every month/quarter/year from the one containing "
         "it is judged, also before a group's first event (default: none, each group from its first event)",
     )
-    mon.add_argument("--backend", choices=("auto", "plain", "durable"), default="auto")
+    mon.add_argument("--backend", choices=("auto", "plain", "durable", "duckdb"), default="auto")
     mon.add_argument("--format", "-f", default="table", help="table, json, markdown, or a plugin's")
     mon.add_argument("--lang", choices=("zh", "en"), default="zh")
     mon.add_argument("--all", action="store_true", help="also list passing findings")

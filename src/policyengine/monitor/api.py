@@ -16,13 +16,13 @@ from ..outcomes import Outcome
 from ..packs.runtime import Pack
 from ..plugins import get_registry
 from . import durable
-from .events import PLAUSIBLE_YEARS, SetAside, ordered, screen
+from .events import PLAUSIBLE_YEARS, SetAside, ordered, read_events, screen
 from .findings import MonitorFinding, finding
 from .kinds.base import WINDOW_START
 from .plain import run_plain
 from .population import MEMBERS, Member
 
-BACKENDS = ("auto", "plain", "durable")
+BACKENDS = ("auto", "plain", "durable", "duckdb")
 
 
 def durable_available() -> tuple[bool, str]:
@@ -66,6 +66,8 @@ class Monitor:
                     )
                 ]
             )
+        if backend == "duckdb":
+            _sql_available()
         self.backend = default_backend() if backend == "auto" else backend
         registry = get_registry()
         self.packs = [p if isinstance(p, Pack) else registry.load(p) for p in packs]
@@ -84,6 +86,8 @@ class Monitor:
         self._until: date | None = None
         self._start: date | None = None
         self._members: list[Member] = []
+        self._files: list[Path] = []  # logs DuckDB reads itself (backend "duckdb")
+        self._sql: tuple[tuple[Any, ...], Any] | None = None
         #: events further than this from the log's bulk (or the window) are set aside as typos
         self.plausible_years = plausible_years
         #: run durable-rules in a child process (a crash in its C engine cannot take this one down)
@@ -92,6 +96,35 @@ class Monitor:
     def feed(self, events: Iterable[Event | Mapping[str, Any]], source: str = "<events>") -> Monitor:
         self._events.extend(parse_events(events, source))
         return self
+
+    def read(self, path: Path) -> Monitor:
+        """A log file (.jsonl, .csv; .parquet with backend "duckdb"): DuckDB reads it itself,
+        out of core, with backend "duckdb"; the other backends read it with ``read_events``."""
+        if self.backend == "duckdb":
+            self._files.append(path)
+            return self
+        return self.feed(read_events(path), path.name)
+
+    def events_read(self) -> int:
+        """How many events were fed and read (before screening)."""
+        return self._log().read if self.backend == "duckdb" else len(self._events)
+
+    def _log(self) -> Any:
+        """The SQL backend's log (:class:`policyengine.plan.monitors.SqlLog`), screened once
+        for a given log, window and horizon."""
+        key = (len(self._events), tuple(self._files), self._start, self._until, self.plausible_years)
+        if self._sql is None or self._sql[0] != key:
+            from ..plan.monitors import SqlLog  # DuckDB loads only for this backend
+
+            log = SqlLog(
+                self._files,
+                self._events,
+                start=self._start,
+                until=self._until,
+                plausible_years=self.plausible_years,
+            )
+            self._sql = (key, log)
+        return self._sql[1]
 
     def advance(self, until: date) -> Monitor:
         """Take the log as complete up to and including ``until``."""
@@ -136,17 +169,20 @@ class Monitor:
     def set_aside(self) -> list[SetAside]:
         """The events a run leaves out, with the reason: duplicates, id conflicts, implausible
         dates (:func:`.events.screen`)."""
-        return self._screened()[1]
+        return self._log().set_aside() if self.backend == "duckdb" else self._screened()[1]
 
     def window(self) -> tuple[date | None, date | None]:
         """The window observed: its start (None when not given), and ``until`` (the last
         plausible event's day when not given; None when there are no events)."""
+        if self.backend == "duckdb":
+            return self._start, self._until or self._log().last_day()
         until = self._until or max((e.date for e in self._screened()[0]), default=None)
         return self._start, until
 
     def findings(self) -> list[MonitorFinding]:
-        events, _ = self._screened()
-        if not events and not self._members:
+        sql = self._log() if self.backend == "duckdb" else None
+        events = [] if sql is not None else self._screened()[0]
+        if not (sql.count() if sql is not None else events) and not self._members:
             return []
         start, until = self.window()
         if until is None:
@@ -169,12 +205,34 @@ class Monitor:
                     )
                 ]
             )
+        if sql is not None:
+            runs = [(m, _params(p, until, start, self._members)) for p in self.packs for m in p.monitors]
+            return sorted(sql.findings(runs, until), key=MonitorFinding.sort_key)
         events = [e for e in events if e.date <= until]
         if self.backend == "durable" and self.isolate:
             out = _isolated(self, events, until)
         else:
             out = _run_all(self.packs, self.backend, events, until, start, self._members)
         return sorted(out, key=MonitorFinding.sort_key)
+
+
+def _sql_available() -> None:
+    try:
+        from ..plan.monitors import sql_available  # imports SQLGlot
+
+        ok, why = sql_available()
+    except ImportError as exc:
+        ok, why = False, str(exc)
+    if not ok:
+        raise PolicyEngineError(
+            [
+                Problem(
+                    f"DuckDB 后端不可用 / the duckdb backend is not available here ({why})",
+                    None,
+                    'pip install "policyengine[plan]" (DuckDB, SQLGlot), or backend plain (same findings)',
+                )
+            ]
+        )
 
 
 def _params(
