@@ -8,20 +8,18 @@ rows whose reports give the messages every like row shares (:mod:`.columnar`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from .._csv import csv_records, detect_encoding
-from ..errors import Location, Problem, RecordError
-from .cellforms import normalize_header
 from .cells import read_row
-from .ledger import SheetLayout, Totals, find_header
+from .ledger import SheetLayout, Totals
 from .rows import InputProblem, InputRow
-from .sheets import _PARENT_KEYS, _texts, child_key, read_layout, records_rows
-from .tabular import Column, HeaderMap, build_header_map, check_headers
+from .sheets import _texts, child_key, child_layout, read_layout, records_rows
+from .tabular import Column, HeaderMap
 
 
 class NotColumnar(Exception):
@@ -82,31 +80,12 @@ def child_sheet_of(
     """A ``--sheet`` CSV of ``field_name`` items, laid out as :func:`.sheets.child_sheet` lays it out."""
     _check_encoding(path)
     sheet = path.name
-    item_model = next(m for f, m in hm.sheets.values() if f == field_name)
-    keys = {normalize_header(h) for h, t in (mapping or {}).items() if t == "parent_id"} | _PARENT_KEYS
-    own = {h: t for h, t in (mapping or {}).items() if t != "parent_id"}
-    item_hm = build_header_map(item_model, own)
-    is_key: Callable[[str], bool] = lambda h: normalize_header(h) in keys  # noqa: E731
-    layout = find_header(_first_rows(path), lambda h: is_key(h) or item_hm.matches(h))
-    if layout is None:
+    found = child_layout(_first_rows(path), hm, sheet, field_name, mapping)
+    if found is None:
         return None
-    headers = _texts(layout.header)
-    key_col = next((i for i, h in enumerate(headers) if is_key(h)), None)
-    if key_col is None:
-        raise RecordError(
-            [
-                Problem(
-                    f"sheet `{sheet}` has no column naming the record each row belongs to",
-                    Location(sheet, layout.header_row, 1),
-                    "add a column titled one of: 所属编号, 上级编号, 站点编号, 项目编号, 机构编号, parent_id",
-                    "header",
-                )
-            ]
-        )
-    item_headers = list(headers)
-    item_headers[key_col] = ""
-    columns = check_headers(item_headers, item_hm, sheet, layout.header_row)
-    ignored = [h for h in headers if h and item_hm.ignores(h)]
+    layout, headers, key_col, columns, ignored = (
+        found.layout, found.headers, found.key_col, found.columns, found.ignored
+    )  # fmt: skip
     return Sheet(
         sheet, path, layout.header_row, headers, columns, ignored, field_name, key_col, headers[key_col],
         layout=layout,

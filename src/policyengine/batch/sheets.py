@@ -270,16 +270,28 @@ class ChildSheet:
     key_header: str = ""  # the header of the column naming the parent
 
 
-def child_sheet(
+@dataclass
+class ChildLayout:
+    """Where a second sheet's header is, its headers, the column naming the parent, and the
+    items' columns (the parent column left out)."""
+
+    layout: SheetLayout
+    headers: list[str]
+    key_col: int
+    columns: list[Any]
+    ignored: list[str]
+
+
+def child_layout(
     rows: Iterator[tuple[int, Any]],
     hm: HeaderMap,
     sheet: str,
     field_name: str,
     mapping: dict[str, str | None] | None,
-) -> ChildSheet | None:
-    """A second sheet's header (found as the records sheet's is) and rows, keyed by the
-    column naming the parent (所属编号, 站点编号, ... or one the sheet's mapping maps to
-    ``parent_id``); the sheet's own mapping applies, never the records sheet's."""
+) -> ChildLayout | None:
+    """A second sheet's header (found as the records sheet's is), keyed by the column naming
+    the parent (所属编号, 站点编号, ... or one the sheet's mapping maps to ``parent_id``); the
+    sheet's own mapping applies, never the records sheet's. None: no header row."""
     item_model = next(m for f, m in hm.sheets.values() if f == field_name)
     keys = {normalize_header(h) for h, t in (mapping or {}).items() if t == "parent_id"} | _PARENT_KEYS
     own = {h: t for h, t in (mapping or {}).items() if t != "parent_id"}
@@ -304,10 +316,27 @@ def child_sheet(
     item_headers = list(headers)
     item_headers[key_col] = ""
     columns = check_headers(item_headers, item_hm, sheet, layout.header_row)
+    ignored = [h for h in headers if h and item_hm.ignores(h)]
+    return ChildLayout(layout, headers, key_col, columns, ignored)
+
+
+def child_sheet(
+    rows: Iterator[tuple[int, Any]],
+    hm: HeaderMap,
+    sheet: str,
+    field_name: str,
+    mapping: dict[str, str | None] | None,
+) -> ChildSheet | None:
+    """A second sheet's header (:func:`child_layout`) and rows, each with its parent's id."""
+    found = child_layout(rows, hm, sheet, field_name, mapping)
+    if found is None:
+        return None
+    layout, headers, key_col, columns, ignored = (
+        found.layout, found.headers, found.key_col, found.columns, found.ignored
+    )  # fmt: skip
     totals = Totals(
         sheet, {i: (headers[i], c.path) for i, c in enumerate(columns) if c is not None and c.summable}
     )
-    ignored = [h for h in headers if h and item_hm.ignores(h)]
 
     def items() -> Iterator[tuple[int, str, Any, list[Any]]]:
         body = itertools.chain(layout.ahead, rows)
