@@ -130,7 +130,11 @@ def test_uploads_are_judged_by_name_and_first_bytes(tmp_path: Path) -> None:
 
 
 def _run_asgi(
-    limit: BodyLimit, body: bytes, headers: list[tuple[bytes, bytes]], method: str | None = None
+    limit: BodyLimit,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    method: str | None = None,
+    path: str = "/api/v1/evaluate",
 ) -> tuple[int, bytes]:
     sent: list[dict[str, Any]] = []
     chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)] or [b""]
@@ -142,7 +146,7 @@ def _run_asgi(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "path": "/api/v1/evaluate", "headers": headers, "method": method}
+    scope = {"type": "http", "path": path, "headers": headers, "method": method}
     asyncio.run(limit(scope, receive, send))  # type: ignore[arg-type]
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
@@ -179,6 +183,29 @@ def test_a_write_without_a_token_is_refused_before_its_body_is_read() -> None:
     assert _run_asgi(limit, b"{}", [(b"authorization", b"Bearer pe_x")], method="POST") == (200, b"ok")
     assert _run_asgi(limit, b"", [], method="GET") == (200, b"ok")  # reads decide per route
     assert read == [2, 0]
+
+
+def test_the_upload_page_without_a_login_is_sent_to_log_in_before_its_body_is_read() -> None:
+    read: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        total, more = 0, True
+        while more:
+            message = await receive()
+            total += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        read.append(total)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limit = BodyLimit(app, max_json_bytes=5000, max_upload_bytes=10_000)
+    assert _run_asgi(limit, b"x" * 4000, [], method="POST", path="/ledgers")[0] == 303 and read == []
+    session = [(b"cookie", b"pe_csrf=abc; pe_session=xyz.sig")]
+    assert _run_asgi(limit, b"x" * 4000, session, method="POST", path="/ledgers") == (200, b"ok")
+    assert read == [4000]  # the route reads it (and decides whether the session is valid)
+    # the upload limit is for exactly the upload paths, not every path starting like one
+    assert _run_asgi(limit, b"x" * 6000, session, method="POST", path="/ledgers")[0] == 200
+    assert _run_asgi(limit, b"x" * 6000, session, method="POST", path="/ledgersx")[0] == 413
 
 
 def test_a_reload_that_cannot_compile_changes_nothing(tmp_path: Path) -> None:

@@ -27,7 +27,10 @@ from .problems import PROBLEM_JSON, ProblemError, document
 
 MIB = 1024 * 1024
 #: paths whose bodies are uploads (multipart): the larger limit (``/ledgers``: the web page's form)
-UPLOAD_PATHS = ("/api/v1/jobs", "/api/v1/monitor", "/ledgers")
+UPLOAD_PATHS = frozenset({"/api/v1/jobs", "/api/v1/monitor", "/ledgers"})
+#: the pages whose form uploads a file, and the session cookie they need (web/session.py)
+PAGE_UPLOADS = frozenset({"/ledgers"})
+SESSION = b"pe_session="
 
 _SPREADSHEETS = {
     ".xlsx": b"PK\x03\x04",
@@ -65,8 +68,16 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
-        limit = self.max_upload if path.startswith(UPLOAD_PATHS) else self.max_json
+        limit = self.max_upload if path in UPLOAD_PATHS else self.max_json
         headers = dict(scope.get("headers") or [])
+        if (
+            path in PAGE_UPLOADS
+            and scope.get("method") == "POST"
+            and SESSION not in headers.get(b"cookie", b"")
+        ):
+            # the upload page's form without a login: sent to log in before its body is read
+            await self._to_login(send, path)
+            return
         if path.startswith("/api/") and scope.get("method") in WRITES and not _bearer(headers):
             # every write needs a token: refused before its body is read or parsed
             await self._problem(
@@ -115,6 +126,12 @@ class BodyLimit:
         except Exception:
             if not refused:  # the app's own fault: its error handling is not ours
                 raise
+
+    async def _to_login(self, send: Send, path: str) -> None:
+        location = b"/login?next=" + path.encode()
+        headers = [(b"location", location), (b"content-length", b"0"), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         await self._problem(

@@ -137,6 +137,10 @@ KNOWN_ZH = (
     (re.compile(r"^the packs check several kinds"), "所选政策包检查多种记录,请选择台账中记录的类型"),
     (re.compile(r"^the files of .* changed since"), "政策包在加载后被修改,请管理员重新加载后再提交"),
     (re.compile(r"^unknown kind"), "所选政策包不检查这种记录,请核对记录类型"),
+    (
+        re.compile(r"a mapping file is|mapping file|^YAML syntax"),
+        "表头映射文件无法读取:应为每行“台账表头: 字段”,第二张表写成“工作表: {台账表头: 字段}”",
+    ),
 )
 _TAIL_ZH = re.compile(r"[((]([^()()]*[\u4e00-\u9fff][^()()]*)[))]\s*$")
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
@@ -161,13 +165,19 @@ def zh_problem(message: str, hint: str) -> tuple[str, str]:
 
 
 def _problems(job: Job, lang: str) -> list[dict[str, Any]]:
+    """A failed job's problems, with the service's own paths shown as the files' names."""
     out = []
+    mapping = "表头映射文件" if lang == "zh" else "the mapping file"
+    own = {str(m): mapping for m in job.directory.glob("mapping.*")} | {job.spec_input: job.input_name}
     for p in (job.outcome or {}).get("problems", []):
-        message = str(p.get("message", "")).replace(job.spec_input, job.input_name)
-        hint = str(p.get("hint") or "")
+        message, hint = str(p.get("message", "")), str(p.get("hint") or "")
+        for path, name in own.items():
+            message, hint = message.replace(path, name), hint.replace(path, name)
+        message = message.replace(f"{job.directory}/", "")  # nothing of the server's layout
         if lang == "zh":
             message, hint = zh_problem(message, hint)
-        sheet = p.get("file") if p.get("file") and p.get("file") != job.spec_input else None
+        given = str(p.get("file") or "")
+        sheet = own.get(given, given) if given and given != job.spec_input else None
         where = {"sheet": sheet, "line": p.get("line"), "column": p.get("column")}
         out.append({"message": message, "hint": hint, **where})
     return out

@@ -65,6 +65,7 @@ def login(
         httponly=True,
         samesite="strict",
         path="/",
+        secure=request.url.scheme == "https",
     )
     return response
 

@@ -72,4 +72,11 @@ def ensure_csrf_cookie(request: Request, response: HTMLResponse) -> None:
     from .session import CSRF_COOKIE
 
     if request.cookies.get(CSRF_COOKIE) != csrf_token(request):
-        response.set_cookie(CSRF_COOKIE, csrf_token(request), httponly=True, samesite="strict", path="/")
+        response.set_cookie(
+            CSRF_COOKIE,
+            csrf_token(request),
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=request.url.scheme == "https",  # behind TLS, never sent in the clear
+        )
