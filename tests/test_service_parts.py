@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,10 @@ def _run_asgi(
         sent.append(message)
 
     scope = {"type": "http", "path": path, "headers": headers, "method": method}
-    asyncio.run(limit(scope, receive, send))  # type: ignore[arg-type]
+    # in a thread of its own: the browser tests' Playwright keeps an event loop in this one
+    runner = threading.Thread(target=lambda: asyncio.run(limit(scope, receive, send)))  # type: ignore[arg-type]
+    runner.start()
+    runner.join()
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
