@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..batch.writers.labels import humanise
+from ..batch.writers.labels import CJK, humanise
 from ..models.base import Subject
 from ..models.introspect import field_type_info
 from ..packs.coverage import KIND_LABELS, coverage, summary
@@ -29,7 +29,6 @@ STATUS_LABELS = {
 }
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _NAME = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 #: words of the pack format that pack texts mention (zh)
 FORMAT_WORDS = {
@@ -46,7 +45,7 @@ def pack_text(text: str | None, names: Mapping[str, str], lang: str) -> str | No
     only in English is left to the English page (None)."""
     if not text or lang != "zh":
         return text
-    if len(_CJK.findall(text)) < len(re.findall(r"[A-Za-z]", text)):
+    if len(CJK.findall(text)) < len(re.findall(r"[A-Za-z]", text)):
         return None  # written in English, with a few Chinese words
 
     def name(m: re.Match[str]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from ..batch.writers.labels import humanise, zh_part
+from ..batch.writers.labels import CJK, humanise, zh_part
 from ..outcomes import ROW_STATUSES
 from ..service.jobs import FORMATS, MEDIA_TYPES, Job
 from ..service.tokens import Principal
@@ -144,7 +144,6 @@ KNOWN_ZH = (
 )
 _TAIL_ZH = re.compile(r"[((]([^()()]*[\u4e00-\u9fff][^()()]*)[))]\s*$")
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def zh_problem(message: str, hint: str) -> tuple[str, str]:
@@ -157,10 +156,10 @@ def zh_problem(message: str, hint: str) -> tuple[str, str]:
     for pattern, words in KNOWN_ZH:
         if pattern.search(message):
             text = words
-    if not _CJK.search(text):
+    if not CJK.search(text):
         text = "台账无法读取,请核对文件格式和所选政策包"
     near = _DID_YOU_MEAN.search(hint)
-    said = f"是否应为“{near.group(1)}”?" if near else (humanise(zh_part(hint)) if _CJK.search(hint) else "")
+    said = f"是否应为“{near.group(1)}”?" if near else (humanise(zh_part(hint)) if CJK.search(hint) else "")
     return text, said
 
 

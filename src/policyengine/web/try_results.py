@@ -4,13 +4,12 @@ problems by field title."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..batch.writers.labels import finding_message, zh_part
+from ..batch.writers.labels import CJK, finding_message, zh_part
 from ..errors import RecordError
 from ..evaluate.render import evaluated_text
 from ..evaluate.report import Finding, Report
@@ -24,7 +23,6 @@ from .words_trace import TraceLine, trace_lines
 
 #: the order findings are listed in: what failed first
 ORDER = {Outcome.FAIL: 0, Outcome.ERROR: 1, Outcome.UNKNOWN: 2, Outcome.PASS: 3, Outcome.NOT_APPLICABLE: 4}
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def report_view(
@@ -97,8 +95,8 @@ def input_problems(
         message = problem.message
         if lang == "zh":
             head, sep, _ = message.partition(" / ")
-            message = head if sep and _CJK.search(head) else zh_part(message)
-            if not _CJK.search(message):
+            message = head if sep and CJK.search(head) else zh_part(message)
+            if not CJK.search(message):
                 message = "无法识别填写的内容,请检查格式"
         field_ = by_name.get(path)
         if field_ is not None:

@@ -133,7 +133,8 @@ def humanise(text: str, kind: str | None = None, rules: Mapping[str, str] | None
     return _PATH.sub(lambda m: field_title(m.group(0), kind) or m.group(0), text)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: a Chinese character (CJK unified ideographs, extension A, compatibility ideographs)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _QUOTED = re.compile(r"'[^']*'|“[^”]*”|`[^`]*`|\"[^\"]*\"")
 
 
@@ -143,13 +144,13 @@ def zh_part(text: str) -> str:
     what follows does not (quoted values aside), with a trailing full-width note kept. Any other
     text is returned as it is."""
     head, sep, tail = text.partition(" / ")
-    if not sep or not _CJK.search(head):
+    if not sep or not CJK.search(head):
         return text
     english, note = tail, ""
     cut = max(tail.rfind("("), tail.rfind("\uff08"))
-    if tail.endswith((")", "\uff09")) and cut >= 0 and _CJK.search(tail[cut:]):
+    if tail.endswith((")", "\uff09")) and cut >= 0 and CJK.search(tail[cut:]):
         english, note = tail[:cut], tail[cut:]  # a Chinese note after the English half
-    if _CJK.search(_QUOTED.sub("", english)):
+    if CJK.search(_QUOTED.sub("", english)):
         return text
     return head + note
 
