@@ -169,10 +169,10 @@ def _scores(summary: Summary) -> Table:
 
 def _results(summary: Summary, views: list[RowView], scored: bool) -> list[Block]:
     headers = ["序号", "台账位置", "编号", "名称", "地区", "结论", "不符合", "警告", "数据不足"]
-    widths = [6, 14, 12, 22, 12, 10, 8, 8, 8]
+    widths = [5, 13, 11, 21, 11, 10, 9, 8, 12]
     if scored:
         headers[6:6] = ["得分", "等级"]
-        widths = [5, 10, 12, 17, 10, 9, 9, 7, 7, 7, 7]
+        widths = [5, 10, 11, 15, 9, 9, 8, 7, 8, 7, 11]
     rows = []
     for v in views:
         cells = [
